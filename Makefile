@@ -1,0 +1,95 @@
+# forkline — GNU make.
+#
+#   make            build bin/forkline
+#   make run        build and run in the foreground on the embedded defaults
+#   make check      build and run every unit and integration test
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make clean
+#
+# Missing build dependencies are installed by scripts/install-deps before
+# anything is compiled (see the "deps" target).
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+SYSCONFDIR ?= $(PREFIX)/etc
+MANDIR	?= $(PREFIX)/share/man
+CFLAGS	?= -O2 -g
+VERSION	:= 0.1.0
+
+PKGS	 = libevent inih libsystemd
+TESTPKGS = check
+WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	   -Wpointer-arith -Wformat=2
+# Recursive (=) on purpose: pkg-config runs when a recipe needs the flags,
+# which is after the deps target has installed what was missing.
+PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS    = $(shell pkg-config --libs $(PKGS))
+TEST_CFLAGS = $(shell pkg-config --cflags $(TESTPKGS))
+TEST_LIBS   = $(shell pkg-config --libs $(TESTPKGS))
+ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DFORKLINE_VERSION='"$(VERSION)"' -I. \
+	      $(WARNINGS) $(PKG_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
+
+LIB_SRCS = $(wildcard common/*.c conf/*.c worker/*.c) \
+	   $(filter-out server/main.c,$(wildcard server/*.c))
+LIB_OBJS = $(LIB_SRCS:%.c=build/%.o)
+MAIN_OBJ = build/server/main.o
+LIB	 = build/libforkline.a
+
+UNIT_SRCS   = $(wildcard tests/unit/check_*.c)
+UNIT_BINS   = $(UNIT_SRCS:tests/unit/%.c=build/tests/unit/%)
+INTEG_SRCS  = $(wildcard tests/integration/check_*.c)
+INTEG_BINS  = $(INTEG_SRCS:tests/integration/%.c=build/tests/integration/%)
+SUPPORT_OBJS = $(patsubst %.c,build/%.o,$(wildcard tests/support/*.c))
+
+.PHONY: all run check unit integration install uninstall clean deps
+
+all: bin/forkline
+
+deps:
+	@pkg-config --exists $(PKGS) $(TESTPKGS) 2>/dev/null || scripts/install-deps
+
+bin/forkline: $(MAIN_OBJ) $(LIB) | deps
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(LIB) $(PKG_LIBS)
+
+$(LIB): $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+build/%.o: %.c | deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS_$(findstring tests/,$<)) -MMD -MP -c -o $@ $<
+
+# Test sources also see Check's headers.
+TEST_CFLAGS_tests/ = $(TEST_CFLAGS)
+
+build/tests/unit/%: build/tests/unit/%.o $(SUPPORT_OBJS) $(LIB) | deps
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
+
+build/tests/integration/%: build/tests/integration/%.o $(SUPPORT_OBJS) $(LIB) | deps
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
+
+run: bin/forkline
+	bin/forkline
+
+check: unit integration
+
+unit: $(UNIT_BINS)
+	@tests/run-suites $(UNIT_BINS)
+
+integration: bin/forkline $(INTEG_BINS)
+	@FORKLINE_BIN=$(CURDIR)/bin/forkline tests/run-suites $(INTEG_BINS)
+
+install: bin/forkline
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/forkline
+	install -m 0755 bin/forkline $(DESTDIR)$(BINDIR)/forkline
+	install -m 0644 conf/forkline.conf $(DESTDIR)$(SYSCONFDIR)/forkline/forkline.conf.example
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/forkline
+	rm -f $(DESTDIR)$(SYSCONFDIR)/forkline/forkline.conf.example
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,90 @@
+/*
+ * config: forkline's configuration.
+ *
+ * Three layers, later ones win: embedded defaults (conf_defaults), an INI file
+ * (conf_load_file, parsed with inih), command-line overrides (conf_set with
+ * the same section/key names, or the listen helpers). Every value is checked
+ * where it is set; conf_validate checks what spans keys. Errors name the file,
+ * line, section, key and the accepted range, and are returned in a
+ * caller-supplied buffer; nothing here prints or exits.
+ */
+#ifndef FORKLINE_CONFIG_H
+#define FORKLINE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/log.h"
+#include "common/net.h"
+
+#define CONF_LISTEN_MAX		16
+#define CONF_ERR_MAX		512
+
+enum conf_protocol {
+	CONF_PROTO_LINE,
+	CONF_PROTO_ECHO,
+};
+
+struct conf {
+	/* [server] */
+	char		 listen[CONF_LISTEN_MAX][NET_ADDR_TEXT_MAX];
+	int		 nlisten;
+	enum conf_protocol protocol;
+	int		 backlog;
+	int64_t		 grace_period_ms;
+	unsigned	 unix_mode;
+
+	/* [workers] */
+	int		 workers;		/* key "start" */
+
+	/* [connection] */
+	int64_t		 idle_timeout_ms;
+	int64_t		 send_timeout_ms;
+	size_t		 max_line;
+	int64_t		 max_sleep_ms;
+	size_t		 max_blob;
+
+	/* [log] */
+	enum log_level	 log_level;
+};
+
+void	 conf_defaults(struct conf *conf);
+
+/*
+ * Apply an INI file on top of conf. The first "listen" in the file replaces
+ * the listen list it started with; later ones add to it. Returns 0, or -1
+ * with "PATH:LINE: [section] key: reason" in err (for an unreadable file:
+ * "PATH: strerror").
+ */
+int	 conf_load_file(struct conf *conf, const char *path, char *err,
+	    size_t errlen);
+
+/*
+ * Set one key. "listen" adds to the list. Returns 0, or -1 with
+ * "[section] key: reason (accepted: ...)" in err.
+ */
+int	 conf_set(struct conf *conf, const char *section, const char *key,
+	    const char *value, char *err, size_t errlen);
+
+void	 conf_listen_clear(struct conf *conf);
+
+/* Checks spanning keys (at least one listener, no duplicate listener). */
+int	 conf_validate(const struct conf *conf, char *err, size_t errlen);
+
+/* Print the effective configuration as a loadable INI file. */
+void	 conf_print(const struct conf *conf, FILE *out);
+
+const char *conf_protocol_name(enum conf_protocol protocol);
+
+/*
+ * Value parsers, exposed for tests. Durations: a number with a unit
+ * ms, s, m or h ("250ms", "10s", "5m"); a bare number means seconds.
+ * Sizes: a number with an optional k or M suffix (1024 and 1024*1024).
+ * Both return 0, or -1 on anything else (sign, junk, overflow).
+ */
+int	 conf_parse_duration(const char *text, int64_t *ms);
+int	 conf_parse_size(const char *text, size_t *bytes);
+
+#endif
