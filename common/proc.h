@@ -1,0 +1,33 @@
+/*
+ * proc: process housekeeping shared by the master and its workers.
+ */
+#ifndef FORKLINE_PROC_H
+#define FORKLINE_PROC_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Process titles as ps(1) shows them ("forkline: worker 3"). proctitle_init
+ * must run first thing in main: it moves the environment out of the way so
+ * the argv area can be overwritten.
+ */
+void	 proctitle_init(int argc, char **argv);
+void	 proctitle_set(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2)));
+
+/* Close every fd >= 3 except those in keep[0..nkeep). */
+void	 close_fds_except(const int *keep, int nkeep);
+
+/* Restore the default disposition of every catchable signal and unblock
+ * all: a forked child must not run the master's handlers. */
+void	 signals_reset(void);
+
+/* Monotonic clock in milliseconds. */
+int64_t	 now_ms(void);
+
+/* "exited with status 3", "killed by signal 9 (Killed)", "...(core dumped)" */
+void	 describe_wait_status(int status, char *buf, size_t len);
+
+#endif
