@@ -1,0 +1,156 @@
+/*
+ * conn: see conn.h.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/proc.h"
+#include "worker/conn.h"
+
+static int	 wait_fd(struct conn *, short, int64_t, bool);
+static int	 send_all(struct conn *, const char *, size_t);
+
+/*
+ * Wait for events on the client, and on the lifeline when stop_wakes: the
+ * request in hand is finished even during a stop, so writes do not wake for
+ * it. Returns 1 ready, 0 timeout, -1 error, -2 stop.
+ */
+static int
+wait_fd(struct conn *c, short events, int64_t timeout_ms, bool stop_wakes)
+{
+	struct pollfd pfd[2];
+	struct timespec ts;
+	int64_t deadline = now_ms() + timeout_ms, left;
+	int n;
+
+	for (;;) {
+		if (stop_wakes && worker_draining())
+			return -2;
+		left = deadline - now_ms();
+		if (left <= 0)
+			return 0;
+		pfd[0] = (struct pollfd){ .fd = c->fd, .events = events };
+		pfd[1] = (struct pollfd){ .fd = c->worker->env->lifeline,
+		    .events = POLLIN };
+		ts.tv_sec = left / 1000;
+		ts.tv_nsec = (left % 1000) * 1000000;
+		n = ppoll(pfd, stop_wakes ? 2 : 1, &ts, &c->worker->wait_mask);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;	/* SIGTERM: re-check draining */
+			log_warn("%s: poll", c->peer);
+			return -1;
+		}
+		if (stop_wakes && pfd[1].revents != 0)
+			worker_set_draining();	/* lifeline EOF */
+		if (pfd[0].revents != 0)
+			return 1;
+	}
+}
+
+enum conn_event
+conn_wait_readable(struct conn *c, int64_t timeout_ms)
+{
+	switch (wait_fd(c, POLLIN, timeout_ms, true)) {
+	case 1:
+		return CONN_READABLE;
+	case 0:
+		return CONN_TIMEOUT;
+	case -2:
+		return CONN_STOP;
+	default:
+		return CONN_ERROR;
+	}
+}
+
+ssize_t
+conn_read(struct conn *c, void *buf, size_t len)
+{
+	ssize_t n;
+
+	do {
+		n = recv(c->fd, buf, len, MSG_DONTWAIT);
+	} while (n == -1 && errno == EINTR);
+	if (n > 0)
+		c->worker->stats.bytes_in += (uint64_t)n;
+	else if (n == -1 && errno == ECONNRESET)
+		n = 0;			/* the client is gone: same as EOF */
+	else if (n == -1 && errno != EAGAIN)
+		log_warn("%s: read", c->peer);
+	return n;
+}
+
+/*
+ * Write everything or give up: the whole reply must leave within
+ * send_timeout of the last progress, or the client is too slow to keep.
+ */
+static int
+send_all(struct conn *c, const char *data, size_t len)
+{
+	ssize_t n;
+	int r;
+
+	if (c->broken)
+		return -1;
+	while (len > 0) {
+		n = send(c->fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0) {
+			c->worker->stats.bytes_out += (uint64_t)n;
+			data += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno != EAGAIN) {
+			if (errno != EPIPE && errno != ECONNRESET)
+				log_warn("%s: write", c->peer);
+			c->broken = true;
+			return -1;
+		}
+		r = wait_fd(c, POLLOUT, c->send_timeout_ms, false);
+		if (r == 0)
+			log_warnx("%s: send timeout after %lld ms; closing",
+			    c->peer, (long long)c->send_timeout_ms);
+		if (r != 1) {
+			c->broken = true;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+conn_flush(struct conn *c)
+{
+	size_t len = c->outlen;
+
+	c->outlen = 0;
+	return len == 0 ? (c->broken ? -1 : 0) : send_all(c, c->out, len);
+}
+
+int
+conn_queue(struct conn *c, const void *data, size_t len)
+{
+	if (c->outlen + len > CONN_OUT_CAP && conn_flush(c) == -1)
+		return -1;
+	if (len > CONN_OUT_CAP)
+		return send_all(c, data, len);
+	memcpy(c->out + c->outlen, data, len);
+	c->outlen += len;
+	return c->broken ? -1 : 0;
+}
+
+int
+conn_write(struct conn *c, const void *data, size_t len)
+{
+	if (conn_flush(c) == -1)
+		return -1;
+	return send_all(c, data, len);
+}

@@ -1,0 +1,275 @@
+/*
+ * proto_line: the line protocol (docs/PROTOCOL.md). Each request is one
+ * line; each reply is one line with the request's own line ending. All
+ * requests that arrive in one read are answered and their replies written
+ * together; a long request (SLEEP, a large BLOB) flushes what came before it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/proc.h"
+#include "worker/command.h"
+#include "worker/linebuf.h"
+#include "worker/proto.h"
+
+#define BLOB_CHUNK	(26 * 2520)	/* a multiple of the alphabet */
+
+enum reply_result {
+	REPLY_MORE,		/* keep reading requests */
+	REPLY_CLOSE,		/* QUIT: the reply is queued, then close */
+	REPLY_BROKEN,		/* the client cannot be written to */
+};
+
+/* Allocated once per worker by proto_init: no allocation per request. */
+static struct linebuf	 inbuf;
+static char		*blob_pattern;
+
+static enum reply_result handle_line(struct conn *, const struct line *);
+static int	 reply(struct conn *, const char *, size_t, bool);
+static int	 reply_str(struct conn *, const char *, bool);
+static int	 reply_time(struct conn *, bool);
+static int	 reply_info(struct conn *, bool);
+static int	 reply_blob(struct conn *, uint64_t, bool);
+static void	 sleep_ms(uint64_t);
+static enum proto_end say_bye(struct conn *, const char *, bool,
+		    enum proto_end);
+
+static const char help_text[] = "OK commands: PING ECHO TIME INFO SLEEP "
+    "BLOB HELP QUIT (see docs/PROTOCOL.md)";
+
+int
+proto_init(const struct conf *conf)
+{
+	size_t i;
+
+	if (linebuf_init(&inbuf, conf->max_line) == -1)
+		return -1;
+	if ((blob_pattern = malloc(BLOB_CHUNK)) == NULL)
+		return -1;
+	for (i = 0; i < BLOB_CHUNK; i++)
+		blob_pattern[i] = (char)('a' + i % 26);
+	return 0;
+}
+
+const char *
+proto_end_name(enum proto_end end)
+{
+	static const char *const names[] = {
+		[PROTO_END_CLIENT_CLOSED] = "client closed",
+		[PROTO_END_QUIT] = "quit",
+		[PROTO_END_IDLE] = "idle timeout",
+		[PROTO_END_STOP] = "shutting down",
+		[PROTO_END_TOO_LONG] = "line too long",
+		[PROTO_END_ERROR] = "error",
+	};
+
+	return names[end];
+}
+
+static int
+reply(struct conn *c, const char *text, size_t len, bool crlf)
+{
+	if (conn_queue(c, text, len) == -1)
+		return -1;
+	return conn_queue(c, crlf ? "\r\n" : "\n", crlf ? 2 : 1);
+}
+
+static int
+reply_str(struct conn *c, const char *text, bool crlf)
+{
+	return reply(c, text, strlen(text), crlf);
+}
+
+static int
+reply_time(struct conn *c, bool crlf)
+{
+	struct timespec ts;
+	struct tm tm;
+	char buf[64];
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, sizeof(buf) - n, ".%03ldZ", ts.tv_nsec / 1000000);
+	return reply_str(c, buf, crlf);
+}
+
+static int
+reply_info(struct conn *c, bool crlf)
+{
+	const struct worker_stats *st = &c->worker->stats;
+	char buf[160];
+
+	snprintf(buf, sizeof(buf), "pid=%ld worker=%d generation=%u "
+	    "connections=%llu requests=%llu", (long)getpid(),
+	    c->worker->env->slot, c->worker->env->generation,
+	    (unsigned long long)st->connections,
+	    (unsigned long long)st->requests);
+	return reply_str(c, buf, crlf);
+}
+
+/* n bytes of 'a' + i % 26; large ones stream past the output buffer. */
+static int
+reply_blob(struct conn *c, uint64_t n, bool crlf)
+{
+	size_t chunk;
+
+	if (n + 2 <= CONN_OUT_CAP - c->outlen)
+		return reply(c, blob_pattern, (size_t)n, crlf);
+	while (n > 0) {
+		chunk = n < BLOB_CHUNK ? (size_t)n : BLOB_CHUNK;
+		if (conn_write(c, blob_pattern, chunk) == -1)
+			return -1;
+		n -= chunk;
+	}
+	return reply(c, "", 0, crlf);
+}
+
+/*
+ * The request in hand is always finished, even when a stop arrives, so the
+ * sleep is not cut short; SIGTERM is blocked here and max_sleep bounds it.
+ */
+static void
+sleep_ms(uint64_t ms)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ms / 1000),
+	    .tv_nsec = (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) == -1)
+		;
+}
+
+static enum reply_result
+handle_line(struct conn *c, const struct line *line)
+{
+	const struct conf *conf = c->worker->env->conf;
+	struct command_limits limits = {
+		.max_sleep_ms = (uint64_t)conf->max_sleep_ms,
+		.max_blob = conf->max_blob,
+	};
+	struct command cmd;
+	char err[COMMAND_ERROR_MAX + 8];
+	int r = 0;
+
+	c->worker->stats.requests++;
+	command_parse(line->text, line->len, &limits, &cmd);
+	switch (cmd.kind) {
+	case CMD_PING:
+		r = reply_str(c, "PONG", line->crlf);
+		break;
+	case CMD_ECHO:
+		r = reply(c, cmd.arg, cmd.arglen, line->crlf);
+		break;
+	case CMD_TIME:
+		r = reply_time(c, line->crlf);
+		break;
+	case CMD_INFO:
+		r = reply_info(c, line->crlf);
+		break;
+	case CMD_SLEEP:
+		if (conn_flush(c) == -1)
+			return REPLY_BROKEN;
+		sleep_ms(cmd.number);
+		r = reply_str(c, "OK", line->crlf);
+		break;
+	case CMD_BLOB:
+		r = reply_blob(c, cmd.number, line->crlf);
+		break;
+	case CMD_HELP:
+		r = reply_str(c, help_text, line->crlf);
+		break;
+	case CMD_QUIT:
+		return reply_str(c, "BYE", line->crlf) == -1 ?
+		    REPLY_BROKEN : REPLY_CLOSE;
+	case CMD_INVALID:
+		snprintf(err, sizeof(err), "ERR %s", cmd.error);
+		r = reply_str(c, err, line->crlf);
+		break;
+	}
+	return r == -1 ? REPLY_BROKEN : REPLY_MORE;
+}
+
+static enum proto_end
+say_bye(struct conn *c, const char *text, bool crlf, enum proto_end end)
+{
+	if (reply_str(c, text, crlf) == -1 || conn_flush(c) == -1)
+		return PROTO_END_ERROR;
+	return end;
+}
+
+/*
+ * Answer every complete line buffered, flush, then wait for more. The idle
+ * deadline restarts only when a whole line has arrived, so a client that
+ * dribbles a byte at a time cannot hold a worker past idle_timeout.
+ */
+enum proto_end
+proto_line_serve(struct conn *c)
+{
+	const struct conf *conf = c->worker->env->conf;
+	enum linebuf_result lr;
+	struct line line;
+	int64_t idle_deadline = now_ms() + conf->idle_timeout_ms;
+	bool crlf = false;	/* the last request's line ending */
+	bool stop_seen = false;
+	size_t avail;
+	ssize_t n;
+	char *space;
+
+	linebuf_reset(&inbuf);
+	for (;;) {
+		while ((lr = linebuf_next(&inbuf, &line)) == LINEBUF_LINE) {
+			crlf = line.crlf;
+			switch (handle_line(c, &line)) {
+			case REPLY_CLOSE:
+				return conn_flush(c) == -1 ? PROTO_END_ERROR :
+				    PROTO_END_QUIT;
+			case REPLY_BROKEN:
+				return PROTO_END_ERROR;
+			case REPLY_MORE:
+				break;
+			}
+			idle_deadline = now_ms() + conf->idle_timeout_ms;
+		}
+		if (lr == LINEBUF_TOO_LONG)
+			return say_bye(c, "ERR line too long", crlf,
+			    PROTO_END_TOO_LONG);
+		if (conn_flush(c) == -1)
+			return PROTO_END_ERROR;
+
+		switch (conn_wait_readable(c, idle_deadline - now_ms())) {
+		case CONN_READABLE:
+			break;
+		case CONN_TIMEOUT:
+			return say_bye(c, "BYE idle timeout", crlf,
+			    PROTO_END_IDLE);
+		case CONN_STOP:
+			/*
+			 * Requests that already reached us are answered
+			 * before the goodbye, once: a client that keeps
+			 * sending cannot hold the stop back.
+			 */
+			if (stop_seen)
+				return say_bye(c, "BYE shutting down", crlf,
+				    PROTO_END_STOP);
+			stop_seen = true;
+			break;
+		case CONN_ERROR:
+			return PROTO_END_ERROR;
+		}
+		space = linebuf_space(&inbuf, &avail);
+		n = conn_read(c, space, avail);
+		if (n == 0)
+			return PROTO_END_CLIENT_CLOSED;
+		if (n < 0 && errno == EAGAIN)
+			continue;	/* nothing there, or a spurious wake-up */
+		if (n < 0)
+			return PROTO_END_ERROR;
+		linebuf_commit(&inbuf, (size_t)n);
+	}
+}

@@ -1,0 +1,254 @@
+/*
+ * worker: the accept loop of one worker process. See worker.h.
+ *
+ * The worker waits in epoll_pwait on every listener (EPOLLEXCLUSIVE, so one
+ * connection wakes one worker, not the whole pool) and on the lifeline. It
+ * accepts one connection, serves it to the end, and waits again. SIGTERM is
+ * blocked except inside waits, where it only sets the draining flag: the
+ * request in hand is always finished.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/proc.h"
+#include "worker/conn.h"
+#include "worker/proto.h"
+#include "worker/worker.h"
+
+/* How long to stop accepting after running out of fds or memory. */
+#define ACCEPT_PAUSE_MS		250
+#define WORKER_EXIT_OS		71	/* EX_OSERR: set-up failed */
+
+static volatile sig_atomic_t	 draining;
+static struct worker		 self;
+static char			 out_buf[CONN_OUT_CAP];
+
+static void	 on_sigterm(int);
+static void	 setup_process(const struct worker_env *);
+static void	 setup_signals(void);
+static int	 setup_epoll(const struct worker_env *);
+static int	 accept_one(int);
+static void	 serve(int, const struct sockaddr_storage *, socklen_t);
+static void	 pause_accepting(int, int);
+
+bool
+worker_draining(void)
+{
+	return draining != 0;
+}
+
+void
+worker_set_draining(void)
+{
+	draining = 1;
+}
+
+static void
+on_sigterm(int sig)
+{
+	(void)sig;
+	draining = 1;
+}
+
+/*
+ * Right after fork: drop every fd the master holds that this worker has no
+ * business with (other workers' pipes, libevent's fds, the lifeline's write
+ * end), forget the master's signal handlers, and arrange to hear of the
+ * master's death even if the lifeline were somehow kept open.
+ */
+static void
+setup_process(const struct worker_env *env)
+{
+	int keep[CONF_LISTEN_MAX + 1];
+	int i;
+
+	signals_reset();
+	for (i = 0; i < env->nlisteners; i++)
+		keep[i] = env->listeners[i];
+	keep[i++] = env->lifeline;
+	close_fds_except(keep, i);
+
+	log_set_role("worker %d", env->slot);
+	proctitle_set("forkline: worker %d", env->slot);
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1)
+		log_warn("prctl(PR_SET_PDEATHSIG)");
+	if (getppid() != env->master)
+		draining = 1;	/* the master died before we got here */
+	setup_signals();
+}
+
+static void
+setup_signals(void)
+{
+	struct sigaction sa;
+	sigset_t block;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = SIG_IGN;
+	/* The master decides about stops: a Ctrl-C or Ctrl-\ at the terminal
+	 * reaches the whole process group, workers included. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	sa.sa_handler = on_sigterm;
+	sigaction(SIGTERM, &sa, NULL);
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &self.wait_mask);
+	sigdelset(&self.wait_mask, SIGTERM);
+}
+
+static int
+setup_epoll(const struct worker_env *env)
+{
+	struct epoll_event ev;
+	int ep, i;
+
+	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		fatal(WORKER_EXIT_OS, "epoll_create1");
+	for (i = 0; i < env->nlisteners; i++) {
+		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+		ev.data.fd = env->listeners[i];
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, env->listeners[i], &ev) == -1)
+			fatal(WORKER_EXIT_OS, "epoll_ctl(listener fd %d)",
+			    env->listeners[i]);
+	}
+	ev.events = EPOLLIN;
+	ev.data.fd = env->lifeline;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, env->lifeline, &ev) == -1)
+		fatal(WORKER_EXIT_OS, "epoll_ctl(lifeline)");
+	return ep;
+}
+
+/*
+ * Out of fds or memory: accepting again at once would spin, since the
+ * connection stays queued and the listener stays readable. Wait on the
+ * lifeline alone for a while instead.
+ */
+static void
+pause_accepting(int lifeline, int ms)
+{
+	struct pollfd pfd = { .fd = lifeline, .events = POLLIN };
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = ms * 1000000L };
+
+	if (ppoll(&pfd, 1, &ts, &self.wait_mask) > 0)
+		draining = 1;
+}
+
+/* Returns 0 when it served or lost a race, -1 when accepting must pause. */
+static int
+accept_one(int listener)
+{
+	static unsigned long failures;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd;
+
+	fd = accept4(listener, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
+	if (fd == -1) {
+		switch (errno) {
+		case EMFILE:
+		case ENFILE:
+		case ENOBUFS:
+		case ENOMEM:
+			if (failures++ == 0)
+				log_warn("accept: pausing accepts, retrying "
+				    "every %d ms", ACCEPT_PAUSE_MS);
+			return -1;
+		case EAGAIN:
+		case EINTR:
+		case ECONNABORTED:
+		case EPROTO:
+		case EPERM:
+			return 0;	/* another worker won, or the peer left */
+		default:
+			log_warn("accept");
+			return -1;
+		}
+	}
+	if (failures > 0) {
+		log_info("accepting again after %lu failed attempts",
+		    failures);
+		failures = 0;
+	}
+	serve(fd, &ss, len);
+	return 0;
+}
+
+static void
+serve(int fd, const struct sockaddr_storage *ss, socklen_t len)
+{
+	struct conn c = { .fd = fd, .worker = &self, .out = out_buf,
+	    .send_timeout_ms = self.env->conf->send_timeout_ms };
+	enum proto_end end;
+	int on = 1;
+
+	net_format((const struct sockaddr *)ss, len, c.peer, sizeof(c.peer));
+	if (ss->ss_family != AF_UNIX && setsockopt(fd, IPPROTO_TCP,
+	    TCP_NODELAY, &on, sizeof(on)) == -1)
+		log_warn("%s: setsockopt(TCP_NODELAY)", c.peer);
+	self.stats.connections++;
+	log_debug("%s: connected", c.peer);
+	if (self.env->conf->protocol == CONF_PROTO_ECHO)
+		end = proto_echo_serve(&c);
+	else
+		end = proto_line_serve(&c);
+	log_debug("%s: closed: %s", c.peer, proto_end_name(end));
+	close(fd);
+}
+
+void
+worker_main(const struct worker_env *env)
+{
+	struct epoll_event events[CONF_LISTEN_MAX + 1];
+	int ep, n, i, pause = 0;
+
+	self.env = env;
+	setup_process(env);
+	if (proto_init(env->conf) == -1)
+		fatal(WORKER_EXIT_OS, "allocating connection buffers");
+	ep = setup_epoll(env);
+	log_debug("serving");
+
+	while (!draining) {
+		if (pause) {
+			pause_accepting(env->lifeline, ACCEPT_PAUSE_MS);
+			pause = 0;
+			continue;
+		}
+		n = epoll_pwait(ep, events, CONF_LISTEN_MAX + 1, -1,
+		    &self.wait_mask);
+		if (n == -1) {
+			if (errno != EINTR)
+				fatal(WORKER_EXIT_OS, "epoll_pwait");
+			continue;
+		}
+		/* The lifeline first: a stop outranks new connections. */
+		for (i = 0; i < n; i++)
+			if (events[i].data.fd == env->lifeline)
+				draining = 1;
+		for (i = 0; i < n && !draining; i++)
+			if (accept_one(events[i].data.fd) == -1) {
+				pause = 1;
+				break;
+			}
+	}
+	log_debug("stopping after %llu connections",
+	    (unsigned long long)self.stats.connections);
+	exit(0);
+}

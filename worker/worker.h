@@ -1,0 +1,53 @@
+/*
+ * worker: a forked child that accepts on the shared listeners and serves one
+ * client at a time with blocking I/O. It never uses libevent and never
+ * includes server/ headers: what it needs from the master arrives in a
+ * worker_env.
+ */
+#ifndef FORKLINE_WORKER_H
+#define FORKLINE_WORKER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdnoreturn.h>
+#include <sys/types.h>
+
+#include "conf/config.h"
+
+/* What the master hands a new worker. */
+struct worker_env {
+	const struct conf	*conf;
+	const int		*listeners;
+	int			 nlisteners;
+	int			 lifeline;	/* read end; EOF = stop */
+	int			 slot;		/* 1..N, stable across restarts */
+	unsigned		 generation;
+	pid_t			 master;
+};
+
+/* The worker's own counters, cumulative over its life. */
+struct worker_stats {
+	uint64_t	 connections;
+	uint64_t	 requests;
+	uint64_t	 bytes_in;
+	uint64_t	 bytes_out;
+};
+
+struct worker {
+	const struct worker_env	*env;
+	struct worker_stats	 stats;
+	sigset_t		 wait_mask;	/* mask while blocked in a wait */
+};
+
+noreturn void	 worker_main(const struct worker_env *env);
+
+/*
+ * True once the worker has been told to stop: SIGTERM from the master, or
+ * EOF on the lifeline (the master closed it, or died). Serving code checks
+ * it between requests, so the request in hand is always finished.
+ */
+bool		 worker_draining(void);
+void		 worker_set_draining(void);
+
+#endif
