@@ -63,7 +63,7 @@ build/%.o: %.c | deps
 # Test sources also see Check's headers.
 TEST_CFLAGS_tests/ = $(TEST_CFLAGS)
 
-build/tests/unit/%: build/tests/unit/%.o $(SUPPORT_OBJS) $(LIB) | deps
+build/tests/unit/%: build/tests/unit/%.o $(LIB) | deps
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
 
 build/tests/integration/%: build/tests/integration/%.o $(SUPPORT_OBJS) $(LIB) | deps
