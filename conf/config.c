@@ -38,6 +38,7 @@ enum conf_type {
 	CONF_T_DURATION,	/* int64_t milliseconds */
 	CONF_T_SIZE,		/* size_t bytes */
 	CONF_T_LOGLEVEL,	/* enum log_level */
+	CONF_T_POOLMODE,	/* enum conf_pool_mode */
 };
 
 enum parse_result {
@@ -116,6 +117,13 @@ static void	 format_example(const struct conf_key *key, char *buf,
 static int	 protocol_parse(const char *name, int64_t *out);
 static const char *protocol_name(int64_t v);
 static int	 loglevel_parse(const char *name, int64_t *out);
+static enum conf_error build_override(struct conf *conf, const char *flag,
+		    const char *section, const char *key, const char *value,
+		    char *err, size_t errlen);
+static int	 validate_workers(const struct conf *conf, char *err,
+		    size_t errlen);
+static int	 poolmode_parse(const char *name, int64_t *out);
+static const char *poolmode_name(int64_t v);
 static const char *loglevel_name(int64_t v);
 static int	 file_fail(struct conf_file *f, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
@@ -142,7 +150,31 @@ static const struct conf_key keys[] = {
 	KEY("server", "grace_period", CONF_T_DURATION, 0, HOUR,
 	    grace_period_ms),
 	KEY("server", "unix_mode", CONF_T_MODE, 0, 0777, unix_mode),
+	KEY("workers", "mode", CONF_T_POOLMODE,
+	    CONF_POOL_STATIC, CONF_POOL_DYNAMIC, pool_mode),
 	KEY("workers", "start", CONF_T_INT, 1, 1024, workers),
+	KEY("workers", "min_spare", CONF_T_INT, 0, 1024, min_spare),
+	KEY("workers", "max_spare", CONF_T_INT, 1, 1024, max_spare),
+	KEY("workers", "max", CONF_T_INT, 1, 1024, max_workers),
+	KEY("workers", "spawn_rate", CONF_T_INT, 1, 1024, spawn_rate),
+	KEY("workers", "max_requests", CONF_T_INT, 0, 1000000000,
+	    max_requests),
+	KEY("workers", "max_requests_jitter", CONF_T_INT, 0, 1000000000,
+	    max_requests_jitter),
+	KEY("workers", "max_rss", CONF_T_SIZE, 0, 1024LL * MIB, max_rss),
+	KEY("workers", "recycle_concurrency", CONF_T_INT, 1, 1024,
+	    recycle_concurrency),
+	KEY("workers", "heartbeat_interval", CONF_T_DURATION, 50, MIN,
+	    heartbeat_interval_ms),
+	KEY("workers", "worker_timeout", CONF_T_DURATION, 100, HOUR,
+	    worker_timeout_ms),
+	KEY("workers", "kill_grace", CONF_T_DURATION, 0, MIN, kill_grace_ms),
+	KEY("workers", "restart_backoff_initial", CONF_T_DURATION, 10, MIN,
+	    restart_backoff_initial_ms),
+	KEY("workers", "restart_backoff_max", CONF_T_DURATION, 10, HOUR,
+	    restart_backoff_max_ms),
+	KEY("workers", "fatal_after", CONF_T_DURATION, 0, 24 * HOUR,
+	    fatal_after_ms),
 	KEY("connection", "idle_timeout", CONF_T_DURATION, 10, 24 * HOUR,
 	    idle_timeout_ms),
 	KEY("connection", "send_timeout", CONF_T_DURATION, 10, HOUR,
@@ -191,6 +223,8 @@ static const struct conf_typeinfo types[] = {
 	[CONF_T_SIZE] = { "a size", 10, size_units, true, NULL, NULL },
 	[CONF_T_LOGLEVEL] = { "a log level", 0, NULL, false,
 	    loglevel_parse, loglevel_name },
+	[CONF_T_POOLMODE] = { "a pool mode", 0, NULL, false,
+	    poolmode_parse, poolmode_name },
 };
 
 static const char *const protocol_names[] = {
@@ -208,13 +242,73 @@ conf_defaults(struct conf *conf)
 	conf->backlog = 1024;
 	conf->grace_period_ms = 10 * SEC;
 	conf->unix_mode = 0660;
+	conf->pool_mode = CONF_POOL_STATIC;
 	conf->workers = 4;
+	conf->min_spare = 2;
+	conf->max_spare = 8;
+	conf->max_workers = 256;
+	conf->spawn_rate = 32;
+	conf->max_requests = 0;
+	conf->max_requests_jitter = 0;
+	conf->max_rss = 0;
+	conf->recycle_concurrency = 1;
+	conf->heartbeat_interval_ms = 1 * SEC;
+	conf->worker_timeout_ms = 30 * SEC;
+	conf->kill_grace_ms = 2 * SEC;
+	conf->restart_backoff_initial_ms = 100;
+	conf->restart_backoff_max_ms = 30 * SEC;
+	conf->fatal_after_ms = 60 * SEC;
 	conf->idle_timeout_ms = 60 * SEC;
 	conf->send_timeout_ms = 30 * SEC;
 	conf->max_line = 8 * KIB;
 	conf->max_sleep_ms = 10 * SEC;
 	conf->max_blob = MIB;
 	conf->log_level = LOG_LEVEL_INFO;
+}
+
+static enum conf_error
+build_override(struct conf *conf, const char *flag, const char *section,
+    const char *key, const char *value, char *err, size_t errlen)
+{
+	char reason[CONF_ERR_MAX];
+
+	if (conf_set(conf, section, key, value, reason, sizeof(reason)) == 0)
+		return CONF_OK;
+	conf_err(err, errlen, "%s %s: %s", flag, value, reason);
+	return CONF_ERR_FLAG;
+}
+
+enum conf_error
+conf_build(const struct conf_source *src, struct conf *conf, char *err,
+    size_t errlen)
+{
+	enum conf_error e = CONF_OK;
+	int i;
+
+	conf_defaults(conf);
+	if (src->path != NULL &&
+	    conf_load_file(conf, src->path, err, errlen) == -1)
+		return CONF_ERR_FILE;
+	if (src->nlisten > 0)
+		conf_listen_clear(conf);
+	for (i = 0; i < src->nlisten && e == CONF_OK; i++)
+		e = build_override(conf, "-l", "server", "listen",
+		    src->listen[i], err, errlen);
+	if (e == CONF_OK && src->workers != NULL)
+		e = build_override(conf, "-w", "workers", "start",
+		    src->workers, err, errlen);
+	if (e == CONF_OK && src->protocol != NULL)
+		e = build_override(conf, "-p", "server", "protocol",
+		    src->protocol, err, errlen);
+	if (e != CONF_OK)
+		return e;
+	if (src->verbosity > 0)
+		conf->log_level = LOG_LEVEL_DEBUG;
+	else if (src->verbosity < 0)
+		conf->log_level = LOG_LEVEL_WARN;
+	if (conf_validate(conf, err, errlen) == -1)
+		return CONF_ERR_INVALID;
+	return CONF_OK;
 }
 
 /*
@@ -310,6 +404,37 @@ conf_validate(const struct conf *conf, char *err, size_t errlen)
 				return -1;
 			}
 		}
+	}
+	return validate_workers(conf, err, errlen);
+}
+
+/* Pool limits and timings that only make sense together. */
+static int
+validate_workers(const struct conf *conf, char *err, size_t errlen)
+{
+	if (conf->min_spare >= conf->max_spare) {
+		conf_err(err, errlen, "[workers] min_spare (%d) must be less "
+		    "than max_spare (%d)", conf->min_spare, conf->max_spare);
+		return -1;
+	}
+	if (conf->workers > conf->max_workers) {
+		conf_err(err, errlen, "[workers] start (%d) must not exceed "
+		    "max (%d)", conf->workers, conf->max_workers);
+		return -1;
+	}
+	if (conf->worker_timeout_ms < 2 * conf->heartbeat_interval_ms) {
+		conf_err(err, errlen, "[workers] worker_timeout (%lld ms) must "
+		    "be at least twice heartbeat_interval (%lld ms)",
+		    (long long)conf->worker_timeout_ms,
+		    (long long)conf->heartbeat_interval_ms);
+		return -1;
+	}
+	if (conf->restart_backoff_initial_ms > conf->restart_backoff_max_ms) {
+		conf_err(err, errlen, "[workers] restart_backoff_initial "
+		    "(%lld ms) must not exceed restart_backoff_max (%lld ms)",
+		    (long long)conf->restart_backoff_initial_ms,
+		    (long long)conf->restart_backoff_max_ms);
+		return -1;
 	}
 	return 0;
 }
@@ -531,6 +656,8 @@ conf_get(const struct conf *conf, const struct conf_key *key)
 		return (int64_t)*(const size_t *)field;
 	case CONF_T_LOGLEVEL:
 		return *(const enum log_level *)field;
+	case CONF_T_POOLMODE:
+		return *(const enum conf_pool_mode *)field;
 	case CONF_T_LISTEN:
 		break;
 	}
@@ -561,6 +688,9 @@ conf_put(struct conf *conf, const struct conf_key *key, int64_t v)
 		break;
 	case CONF_T_LOGLEVEL:
 		*(enum log_level *)field = (enum log_level)v;
+		break;
+	case CONF_T_POOLMODE:
+		*(enum conf_pool_mode *)field = (enum conf_pool_mode)v;
 		break;
 	case CONF_T_LISTEN:
 		break;
@@ -705,6 +835,40 @@ loglevel_parse(const char *name, int64_t *out)
 		return -1;
 	*out = level;
 	return 0;
+}
+
+static const char *const poolmode_names[] = {
+	[CONF_POOL_STATIC] = "static",
+	[CONF_POOL_DYNAMIC] = "dynamic",
+};
+
+static int
+poolmode_parse(const char *name, int64_t *out)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(poolmode_names) / sizeof(poolmode_names[0]);
+	    i++) {
+		if (strcasecmp(name, poolmode_names[i]) == 0) {
+			*out = (int64_t)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static const char *
+poolmode_name(int64_t v)
+{
+	return conf_pool_mode_name((enum conf_pool_mode)v);
+}
+
+const char *
+conf_pool_mode_name(enum conf_pool_mode mode)
+{
+	if ((size_t)mode >= sizeof(poolmode_names) / sizeof(poolmode_names[0]))
+		return "unknown";
+	return poolmode_names[mode];
 }
 
 static const char *

@@ -27,6 +27,11 @@ enum conf_protocol {
 	CONF_PROTO_ECHO,
 };
 
+enum conf_pool_mode {
+	CONF_POOL_STATIC,	/* exactly `start` workers */
+	CONF_POOL_DYNAMIC,	/* between min_spare idle and max in all */
+};
+
 struct conf {
 	/* [server] */
 	char		 listen[CONF_LISTEN_MAX][NET_ADDR_TEXT_MAX];
@@ -37,7 +42,22 @@ struct conf {
 	unsigned	 unix_mode;
 
 	/* [workers] */
+	enum conf_pool_mode pool_mode;		/* key "mode" */
 	int		 workers;		/* key "start" */
+	int		 min_spare;
+	int		 max_spare;
+	int		 max_workers;		/* key "max" */
+	int		 spawn_rate;		/* workers per second */
+	int		 max_requests;		/* 0: never recycle */
+	int		 max_requests_jitter;
+	size_t		 max_rss;		/* bytes; 0: no limit */
+	int		 recycle_concurrency;
+	int64_t		 heartbeat_interval_ms;
+	int64_t		 worker_timeout_ms;
+	int64_t		 kill_grace_ms;
+	int64_t		 restart_backoff_initial_ms;
+	int64_t		 restart_backoff_max_ms;
+	int64_t		 fatal_after_ms;	/* 0: never give up */
 
 	/* [connection] */
 	int64_t		 idle_timeout_ms;
@@ -51,6 +71,31 @@ struct conf {
 };
 
 void	 conf_defaults(struct conf *conf);
+
+/*
+ * Where a configuration comes from: the file and the command-line
+ * overrides. Kept by the master so a reload rebuilds the configuration
+ * with the same overrides on top of the new file.
+ */
+struct conf_source {
+	const char	*path;			/* NULL: defaults only */
+	const char	*listen[CONF_LISTEN_MAX];	/* -l */
+	int		 nlisten;
+	const char	*workers;		/* -w */
+	const char	*protocol;		/* -p */
+	int		 verbosity;		/* -1 -q, 0, 1 -v */
+};
+
+enum conf_error {
+	CONF_OK,
+	CONF_ERR_FILE,		/* the file: exit 78 */
+	CONF_ERR_FLAG,		/* a command-line value: exit 64 */
+	CONF_ERR_INVALID,	/* the combination: exit 78 */
+};
+
+/* Defaults, then the file, then the overrides, then conf_validate. */
+enum conf_error conf_build(const struct conf_source *src, struct conf *conf,
+	    char *err, size_t errlen);
 
 /*
  * Apply an INI file on top of conf. The first "listen" in the file replaces
@@ -77,6 +122,7 @@ int	 conf_validate(const struct conf *conf, char *err, size_t errlen);
 void	 conf_print(const struct conf *conf, FILE *out);
 
 const char *conf_protocol_name(enum conf_protocol protocol);
+const char *conf_pool_mode_name(enum conf_pool_mode mode);
 
 /*
  * Value parsers, exposed for tests. Durations: a number with a unit

@@ -71,6 +71,22 @@ assert_conf_equal(const struct conf *a, const struct conf *b)
 	ck_assert_int_eq(a->grace_period_ms, b->grace_period_ms);
 	ck_assert_uint_eq(a->unix_mode, b->unix_mode);
 	ck_assert_int_eq(a->workers, b->workers);
+	ck_assert_int_eq(a->pool_mode, b->pool_mode);
+	ck_assert_int_eq(a->min_spare, b->min_spare);
+	ck_assert_int_eq(a->max_spare, b->max_spare);
+	ck_assert_int_eq(a->max_workers, b->max_workers);
+	ck_assert_int_eq(a->spawn_rate, b->spawn_rate);
+	ck_assert_int_eq(a->max_requests, b->max_requests);
+	ck_assert_int_eq(a->max_requests_jitter, b->max_requests_jitter);
+	ck_assert_uint_eq(a->max_rss, b->max_rss);
+	ck_assert_int_eq(a->recycle_concurrency, b->recycle_concurrency);
+	ck_assert_int_eq(a->heartbeat_interval_ms, b->heartbeat_interval_ms);
+	ck_assert_int_eq(a->worker_timeout_ms, b->worker_timeout_ms);
+	ck_assert_int_eq(a->kill_grace_ms, b->kill_grace_ms);
+	ck_assert_int_eq(a->restart_backoff_initial_ms,
+	    b->restart_backoff_initial_ms);
+	ck_assert_int_eq(a->restart_backoff_max_ms, b->restart_backoff_max_ms);
+	ck_assert_int_eq(a->fatal_after_ms, b->fatal_after_ms);
 	ck_assert_int_eq(a->idle_timeout_ms, b->idle_timeout_ms);
 	ck_assert_int_eq(a->send_timeout_ms, b->send_timeout_ms);
 	ck_assert_uint_eq(a->max_line, b->max_line);
@@ -714,6 +730,14 @@ START_TEST(test_print_round_trip)
 	conf.grace_period_ms = 250;
 	conf.unix_mode = 0604;
 	conf.workers = 1024;
+	conf.pool_mode = CONF_POOL_DYNAMIC;
+	conf.min_spare = 3;
+	conf.max_spare = 9;
+	conf.max_workers = 1024;
+	conf.max_rss = 512 * 1024 * 1024;
+	conf.recycle_concurrency = 2;
+	conf.heartbeat_interval_ms = 250;
+	conf.worker_timeout_ms = 5000;
 	conf.idle_timeout_ms = 5 * 60000;
 	conf.send_timeout_ms = 1001;
 	conf.max_line = 1000;
@@ -730,7 +754,10 @@ START_TEST(test_print_round_trip)
 	    "listen = [::1]:7101\nlisten = unix:/run/forkline/x.sock\n"
 	    "protocol = echo\nbacklog = 17\ngrace_period = 250ms\n"
 	    "unix_mode = 0604\n");
-	assert_contains(text, "[workers]\nstart = 1024\n");
+	assert_contains(text, "[workers]\nmode = dynamic\nstart = 1024\n"
+	    "min_spare = 3\nmax_spare = 9\nmax = 1024\n");
+	assert_contains(text, "max_rss = 512M\nrecycle_concurrency = 2\n"
+	    "heartbeat_interval = 250ms\nworker_timeout = 5s\n");
 	assert_contains(text, "[connection]\nidle_timeout = 5m\n"
 	    "send_timeout = 1001ms\nmax_line = 1000\nmax_sleep = 0\n"
 	    "max_blob = 3k\n");
