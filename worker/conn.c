@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/proc.h"
 #include "worker/conn.h"
+#include "worker/report.h"
 
 static int	 wait_fd(struct conn *, short, int64_t, bool);
 static int	 send_all(struct conn *, const char *, size_t);
@@ -32,9 +33,11 @@ wait_fd(struct conn *c, short events, int64_t timeout_ms, bool stop_wakes)
 	for (;;) {
 		if (stop_wakes && worker_draining())
 			return -2;
+		report_tick();
 		left = deadline - now_ms();
 		if (left <= 0)
 			return 0;
+		left = report_cap_wait(left);
 		pfd[0] = (struct pollfd){ .fd = c->fd, .events = events };
 		pfd[1] = (struct pollfd){ .fd = c->worker->env->lifeline,
 		    .events = POLLIN };
@@ -47,6 +50,8 @@ wait_fd(struct conn *c, short events, int64_t timeout_ms, bool stop_wakes)
 			log_warn("%s: poll", c->peer);
 			return -1;
 		}
+		if (n == 0)
+			continue;	/* a heartbeat or the deadline is due */
 		if (stop_wakes && pfd[1].revents != 0)
 			worker_set_draining();	/* lifeline EOF */
 		if (pfd[0].revents != 0)

@@ -16,6 +16,7 @@
 #include "worker/command.h"
 #include "worker/linebuf.h"
 #include "worker/proto.h"
+#include "worker/report.h"
 
 #define BLOB_CHUNK	(26 * 2520)	/* a multiple of the alphabet */
 
@@ -133,16 +134,21 @@ reply_blob(struct conn *c, uint64_t n, bool crlf)
 
 /*
  * The request in hand is always finished, even when a stop arrives, so the
- * sleep is not cut short; SIGTERM is blocked here and max_sleep bounds it.
+ * sleep is not cut short (max_sleep bounds it); heartbeats go on meanwhile.
  */
 static void
 sleep_ms(uint64_t ms)
 {
-	struct timespec ts = { .tv_sec = (time_t)(ms / 1000),
-	    .tv_nsec = (long)(ms % 1000) * 1000000 };
+	int64_t deadline = now_ms() + (int64_t)ms, left;
+	struct timespec ts;
 
-	while (nanosleep(&ts, &ts) == -1)
-		;
+	while ((left = deadline - now_ms()) > 0) {
+		left = report_cap_wait(left);
+		ts.tv_sec = (time_t)(left / 1000);
+		ts.tv_nsec = (long)(left % 1000) * 1000000;
+		nanosleep(&ts, NULL);
+		report_tick();	/* a long sleep is not a hang */
+	}
 }
 
 static enum reply_result
@@ -158,6 +164,7 @@ handle_line(struct conn *c, const struct line *line)
 	int r = 0;
 
 	c->worker->stats.requests++;
+	worker_note_request(c->worker, line->text, line->len);
 	command_parse(line->text, line->len, &limits, &cmd);
 	switch (cmd.kind) {
 	case CMD_PING:

@@ -8,6 +8,10 @@
  * request in hand is always finished.
  */
 #include <errno.h>
+#include <execinfo.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <poll.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -23,6 +27,7 @@
 #include "common/proc.h"
 #include "worker/conn.h"
 #include "worker/proto.h"
+#include "worker/report.h"
 #include "worker/worker.h"
 
 /* How long to stop accepting after running out of fds or memory. */
@@ -34,6 +39,9 @@ static struct worker		 self;
 static char			 out_buf[CONN_OUT_CAP];
 
 static void	 on_sigterm(int);
+static void	 on_sigabrt(int);
+static void	 test_fault(void);
+static void	 check_recycle(void);
 static void	 setup_process(const struct worker_env *);
 static void	 setup_signals(void);
 static int	 setup_epoll(const struct worker_env *);
@@ -61,23 +69,14 @@ on_sigterm(int sig)
 }
 
 /*
- * Right after fork: drop every fd the master holds that this worker has no
- * business with (other workers' pipes, libevent's fds, the lifeline's write
- * end), forget the master's signal handlers, and arrange to hear of the
- * master's death even if the lifeline were somehow kept open.
+ * Right after fork. future_spawn has already closed every fd this worker
+ * has no business with (other workers' pipes, libevent's fds, the
+ * lifeline's write end) and reset the master's signal handlers. Arrange to
+ * hear of the master's death even if the lifeline were somehow kept open.
  */
 static void
 setup_process(const struct worker_env *env)
 {
-	int keep[CONF_LISTEN_MAX + 1];
-	int i;
-
-	signals_reset();
-	for (i = 0; i < env->nlisteners; i++)
-		keep[i] = env->listeners[i];
-	keep[i++] = env->lifeline;
-	close_fds_except(keep, i);
-
 	log_set_role("worker %d", env->slot);
 	proctitle_set("forkline: worker %d", env->slot);
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1)
@@ -85,6 +84,68 @@ setup_process(const struct worker_env *env)
 	if (getppid() != env->master)
 		draining = 1;	/* the master died before we got here */
 	setup_signals();
+	test_fault();
+	if (env->conf->max_requests > 0)
+		self.recycle_after = (uint64_t)env->conf->max_requests +
+		    (env->conf->max_requests_jitter > 0 ? (uint64_t)(
+		    (unsigned long)getpid() * 2654435761UL % (unsigned long)(
+		    env->conf->max_requests_jitter + 1)) : 0);
+}
+
+/*
+ * FORKLINE_TEST_FAULT=crash-on-start makes every worker crash right away:
+ * the integration tests use it to drive the crash-loop breaker. Core
+ * dumps are switched off first so a test cannot fill a disk.
+ */
+static void
+test_fault(void)
+{
+	const char *fault = getenv("FORKLINE_TEST_FAULT");
+	struct rlimit no_core = { 0, 0 };
+
+	if (fault == NULL || strcmp(fault, "crash-on-start") != 0)
+		return;
+	setrlimit(RLIMIT_CORE, &no_core);
+	signal(SIGSEGV, SIG_DFL);
+	raise(SIGSEGV);
+}
+
+/*
+ * The master's soft stage for a hung worker. Say what we were doing, with
+ * a backtrace, then die by the same signal. Logging is not async-signal-
+ * safe in general, but this process is being put down either way and the
+ * report is what the operator needs.
+ */
+static void
+on_sigabrt(int sig)
+{
+	void *frames[32];
+	int n;
+
+	if (self.peer != NULL)
+		log_errorx("hung: serving %s, request '%s' for %lld ms",
+		    self.peer, self.request,
+		    (long long)(now_ms() - self.request_started_ms));
+	else
+		log_errorx("hung: not serving a connection");
+	n = backtrace(frames, 32);
+	backtrace_symbols_fd(frames, n, STDERR_FILENO);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void
+worker_note_request(struct worker *w, const char *line, size_t len)
+{
+	size_t i;
+
+	if (len >= sizeof(w->request))
+		len = sizeof(w->request) - 1;
+	for (i = 0; i < len; i++)
+		w->request[i] = line[i] >= 0x20 && line[i] < 0x7f ? line[i] :
+		    '?';
+	w->request[len] = '\0';
+	w->request_started_ms = now_ms();
 }
 
 static void
@@ -106,6 +167,8 @@ setup_signals(void)
 	sigaction(SIGUSR2, &sa, NULL);
 	sa.sa_handler = on_sigterm;
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_sigabrt;
+	sigaction(SIGABRT, &sa, NULL);
 
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
@@ -148,6 +211,7 @@ pause_accepting(int lifeline, int ms)
 
 	if (ppoll(&pfd, 1, &ts, &self.wait_mask) > 0)
 		draining = 1;
+	report_tick();
 }
 
 /* Returns 0 when it served or lost a race, -1 when accepting must pause. */
@@ -195,6 +259,7 @@ serve(int fd, const struct sockaddr_storage *ss, socklen_t len)
 {
 	struct conn c = { .fd = fd, .worker = &self, .out = out_buf,
 	    .send_timeout_ms = self.env->conf->send_timeout_ms };
+	struct timespec ts;
 	enum proto_end end;
 	int on = 1;
 
@@ -202,7 +267,14 @@ serve(int fd, const struct sockaddr_storage *ss, socklen_t len)
 	if (ss->ss_family != AF_UNIX && setsockopt(fd, IPPROTO_TCP,
 	    TCP_NODELAY, &on, sizeof(on)) == -1)
 		log_warn("%s: setsockopt(TCP_NODELAY)", c.peer);
+	clock_gettime(CLOCK_REALTIME, &ts);
 	self.stats.connections++;
+	self.stats.conn_started_ms = (int64_t)ts.tv_sec * 1000 +
+	    ts.tv_nsec / 1000000;
+	self.peer = c.peer;
+	snprintf(self.request, sizeof(self.request), "(none yet)");
+	self.request_started_ms = now_ms();
+	report_state(HEALTH_BUSY);
 	log_debug("%s: connected", c.peer);
 	if (self.env->conf->protocol == CONF_PROTO_ECHO)
 		end = proto_echo_serve(&c);
@@ -210,6 +282,28 @@ serve(int fd, const struct sockaddr_storage *ss, socklen_t len)
 		end = proto_line_serve(&c);
 	log_debug("%s: closed: %s", c.peer, proto_end_name(end));
 	close(fd);
+	self.peer = NULL;
+	self.stats.conn_started_ms = 0;
+	check_recycle();
+	report_state(draining ? HEALTH_DRAINING : HEALTH_IDLE);
+}
+
+/*
+ * Past max_requests (plus this worker's jitter) or max_rss, ask the master
+ * for a replacement. The worker keeps serving until the master, once the
+ * replacement is ready, tells it to stop: capacity never dips.
+ */
+static void
+check_recycle(void)
+{
+	const struct conf *conf = self.env->conf;
+	struct rusage ru;
+
+	if (self.recycle_after > 0 && self.stats.requests >= self.recycle_after)
+		report_set_flags(HEALTH_WANTS_RECYCLE);
+	if (conf->max_rss > 0 && getrusage(RUSAGE_SELF, &ru) == 0 &&
+	    (uint64_t)ru.ru_maxrss * 1024 > conf->max_rss)
+		report_set_flags(HEALTH_WANTS_RECYCLE);
 }
 
 void
@@ -223,6 +317,8 @@ worker_main(const struct worker_env *env)
 	if (proto_init(env->conf) == -1)
 		fatal(WORKER_EXIT_OS, "allocating connection buffers");
 	ep = setup_epoll(env);
+	report_init(&self, env->report_fd);
+	report_state(HEALTH_IDLE);
 	log_debug("serving");
 
 	while (!draining) {
@@ -231,8 +327,9 @@ worker_main(const struct worker_env *env)
 			pause = 0;
 			continue;
 		}
-		n = epoll_pwait(ep, events, CONF_LISTEN_MAX + 1, -1,
-		    &self.wait_mask);
+		report_tick();
+		n = epoll_pwait(ep, events, CONF_LISTEN_MAX + 1,
+		    (int)report_due_in(), &self.wait_mask);
 		if (n == -1) {
 			if (errno != EINTR)
 				fatal(WORKER_EXIT_OS, "epoll_pwait");
@@ -248,6 +345,7 @@ worker_main(const struct worker_env *env)
 				break;
 			}
 	}
+	report_state(HEALTH_DRAINING);
 	log_debug("stopping after %llu connections",
 	    (unsigned long long)self.stats.connections);
 	exit(0);

@@ -21,6 +21,7 @@ struct worker_env {
 	const int		*listeners;
 	int			 nlisteners;
 	int			 lifeline;	/* read end; EOF = stop */
+	int			 report_fd;	/* health pipe, write end */
 	int			 slot;		/* 1..N, stable across restarts */
 	unsigned		 generation;
 	pid_t			 master;
@@ -32,13 +33,26 @@ struct worker_stats {
 	uint64_t	 requests;
 	uint64_t	 bytes_in;
 	uint64_t	 bytes_out;
+	int64_t		 conn_started_ms;	/* realtime; 0 when idle */
 };
+
+#define WORKER_NOTE_MAX	64
 
 struct worker {
 	const struct worker_env	*env;
 	struct worker_stats	 stats;
 	sigset_t		 wait_mask;	/* mask while blocked in a wait */
+	uint64_t		 recycle_after;	/* requests; 0 = never */
+
+	/* What it is doing, for the hang report (SIGABRT). */
+	const char		*peer;
+	char			 request[WORKER_NOTE_MAX];
+	int64_t			 request_started_ms;
 };
+
+/* Note the request in hand (sanitised, cut to WORKER_NOTE_MAX). */
+void		 worker_note_request(struct worker *w, const char *line,
+		    size_t len);
 
 noreturn void	 worker_main(const struct worker_env *env);
 

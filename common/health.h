@@ -1,0 +1,62 @@
+/*
+ * health: the report a worker writes to the master over its pipe.
+ *
+ * Fixed-size binary records, smaller than PIPE_BUF, so each write(2) is
+ * atomic and the master never sees half a report from one write. The
+ * worker's write end is non-blocking: when the pipe is full (a slow
+ * master) a report is dropped, never waited for. Counters are cumulative,
+ * so a dropped report loses nothing but freshness.
+ *
+ * Both sides are built from the same source, so the layout is native; the
+ * magic only guards against reading something that is not a report.
+ */
+#ifndef FORKLINE_HEALTH_H
+#define FORKLINE_HEALTH_H
+
+#include <limits.h>
+#include <stdint.h>
+
+#define HEALTH_MAGIC	0x464c4831u	/* "FLH1" */
+
+enum health_state {
+	HEALTH_STARTING,	/* forked, setting up */
+	HEALTH_IDLE,		/* waiting for a connection */
+	HEALTH_BUSY,		/* serving a connection */
+	HEALTH_DRAINING,	/* told to stop; finishing the request */
+};
+
+/* Flags. */
+#define HEALTH_WANTS_RECYCLE	0x1	/* reached max_requests or max_rss */
+
+struct health_report {
+	uint32_t	 magic;
+	uint32_t	 pid;
+	uint32_t	 generation;
+	uint32_t	 seq;		/* per worker, from 1 */
+	uint8_t		 state;		/* enum health_state */
+	uint8_t		 flags;
+	uint16_t	 reserved;
+	uint32_t	 slot;
+	uint64_t	 connections;
+	uint64_t	 requests;
+	uint64_t	 bytes_in;
+	uint64_t	 bytes_out;
+	int64_t		 conn_started_ms;	/* realtime; 0 when idle */
+	uint64_t	 max_rss_kb;
+};
+
+_Static_assert(sizeof(struct health_report) < PIPE_BUF,
+    "health reports must be written atomically");
+
+static inline const char *
+health_state_name(unsigned state)
+{
+	static const char *const names[] = {
+		"starting", "idle", "busy", "draining",
+	};
+
+	return state < sizeof(names) / sizeof(names[0]) ? names[state] :
+	    "invalid";
+}
+
+#endif

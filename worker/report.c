@@ -1,0 +1,108 @@
+/*
+ * report: see report.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/proc.h"
+#include "worker/report.h"
+
+static struct worker	*self;
+static int		 report_fd = -1;
+static struct health_report current;
+static int64_t		 next_due_ms;
+static unsigned long	 dropped;
+
+static void	 report_send(void);
+
+/* The write end must never block the worker: a full pipe drops a report. */
+void
+report_init(struct worker *w, int fd)
+{
+	self = w;
+	report_fd = fd;
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1)
+		log_warn("report pipe: fcntl(O_NONBLOCK)");
+	memset(&current, 0, sizeof(current));
+	current.magic = HEALTH_MAGIC;
+	current.pid = (uint32_t)getpid();
+	current.generation = w->env->generation;
+	current.slot = (uint32_t)w->env->slot;
+	current.state = HEALTH_STARTING;
+}
+
+static void
+report_send(void)
+{
+	const struct worker_stats *st = &self->stats;
+	struct rusage ru;
+	ssize_t n;
+
+	current.seq++;
+	current.connections = st->connections;
+	current.requests = st->requests;
+	current.bytes_in = st->bytes_in;
+	current.bytes_out = st->bytes_out;
+	current.conn_started_ms = st->conn_started_ms;
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		current.max_rss_kb = (uint64_t)ru.ru_maxrss;
+	next_due_ms = now_ms() + self->env->conf->heartbeat_interval_ms;
+	do {
+		n = write(report_fd, &current, sizeof(current));
+	} while (n == -1 && errno == EINTR);
+	if (n == -1 && errno == EAGAIN && dropped++ == 0)
+		log_warnx("health pipe full: dropping reports until the "
+		    "master catches up");
+	else if (n == (ssize_t)sizeof(current))
+		dropped = 0;
+	/* EPIPE: the master is gone; the lifeline will tell us to stop. */
+}
+
+void
+report_state(enum health_state state)
+{
+	if (report_fd == -1)
+		return;
+	current.state = (uint8_t)state;
+	report_send();
+}
+
+void
+report_set_flags(unsigned flags)
+{
+	if ((current.flags | flags) == current.flags)
+		return;
+	current.flags |= (uint8_t)flags;
+	if (report_fd != -1)
+		report_send();
+}
+
+void
+report_tick(void)
+{
+	if (report_fd != -1 && now_ms() >= next_due_ms)
+		report_send();
+}
+
+int64_t
+report_due_in(void)
+{
+	int64_t left = next_due_ms - now_ms();
+
+	return left > 0 ? left : 0;
+}
+
+int64_t
+report_cap_wait(int64_t timeout_ms)
+{
+	int64_t due = report_due_in();
+
+	if (report_fd == -1)
+		return timeout_ms;
+	return timeout_ms < due ? timeout_ms : due;
+}
