@@ -4,6 +4,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -15,6 +17,7 @@
 
 static int	 listeners_inherit(struct master *, int);
 static int	 listeners_bind(struct master *);
+static int	 open_one(const struct conf *, const char *, struct listener *);
 
 /*
  * Sockets passed with LISTEN_FDS are used as they are: systemd (or a test
@@ -31,6 +34,7 @@ listeners_inherit(struct master *m, int n)
 		    "supported", n, CONF_LISTEN_MAX);
 		return -1;
 	}
+	m->inherited = true;
 	for (i = 0; i < n; i++) {
 		fd = SD_LISTEN_FDS_START + i;
 		if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0) {
@@ -56,37 +60,92 @@ listeners_inherit(struct master *m, int n)
 	return 0;
 }
 
+/* Open one configured address; port 0 becomes the port the kernel chose. */
+static int
+open_one(const struct conf *conf, const char *text, struct listener *l)
+{
+	char err[CONF_ERR_MAX];
+	struct net_addr addr;
+	int fd;
+
+	if (net_parse_addr(text, &addr, err, sizeof(err)) == -1) {
+		log_errorx("listen %s", err);
+		return -1;
+	}
+	fd = net_listen(&addr, conf->backlog, conf->unix_mode, err,
+	    sizeof(err));
+	if (fd == -1) {
+		log_errorx("cannot listen on %s", err);
+		return -1;
+	}
+	l->fd = fd;
+	l->owned = true;
+	memcpy(l->spec, addr.text, sizeof(l->spec));
+	if (addr.ss.ss_family == AF_UNIX || net_local_addr(fd, &l->addr) == -1)
+		l->addr = addr;
+	log_info("listening on %s", l->addr.text);
+	return 0;
+}
+
 static int
 listeners_bind(struct master *m)
 {
-	const struct conf *conf = m->conf;
-	char err[CONF_ERR_MAX];
-	struct net_addr addr;
-	struct listener *l;
-	int i, fd;
+	int i;
 
-	for (i = 0; i < conf->nlisten; i++) {
-		if (net_parse_addr(conf->listen[i], &addr, err,
-		    sizeof(err)) == -1) {
-			log_errorx("listen %s", err);
+	for (i = 0; i < m->conf.nlisten; i++) {
+		if (open_one(&m->conf, m->conf.listen[i],
+		    &m->listeners[m->nlisteners]) == -1)
 			return -1;
-		}
-		fd = net_listen(&addr, conf->backlog, conf->unix_mode, err,
-		    sizeof(err));
-		if (fd == -1) {
-			log_errorx("cannot listen on %s", err);
-			return -1;
-		}
-		l = &m->listeners[m->nlisteners++];
-		l->fd = fd;
-		l->owned = true;
-		/* Read back: port 0 becomes the port the kernel chose. */
-		if (net_local_addr(fd, &l->addr) == -1 ||
-		    addr.ss.ss_family == AF_UNIX)
-			l->addr = addr;
-		log_info("listening on %s", l->addr.text);
+		m->nlisteners++;
 	}
 	return 0;
+}
+
+/*
+ * The listener set for a new configuration: addresses already open keep
+ * their socket (no re-bind, nothing queued is lost), new ones are opened.
+ * On failure whatever was newly opened is closed and -1 returned, and the
+ * current set is untouched. Listeners from LISTEN_FDS never change.
+ */
+int
+listeners_update(struct master *m, const struct conf *next,
+    struct listener *out, int *nout)
+{
+	struct net_addr want;
+	char err[CONF_ERR_MAX];
+	int i, j, n = 0;
+
+	if (m->inherited) {
+		memcpy(out, m->listeners, sizeof(m->listeners));
+		*nout = m->nlisteners;
+		return 0;
+	}
+	for (i = 0; i < next->nlisten; i++) {
+		if (net_parse_addr(next->listen[i], &want, err,
+		    sizeof(err)) == -1)
+			goto fail;
+		for (j = 0; j < m->nlisteners; j++)
+			if (strcmp(m->listeners[j].spec, want.text) == 0)
+				break;
+		if (j < m->nlisteners) {
+			out[n++] = m->listeners[j];
+			continue;
+		}
+		if (open_one(next, next->listen[i], &out[n]) == -1)
+			goto fail;
+		n++;
+	}
+	*nout = n;
+	return 0;
+fail:
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < m->nlisteners; j++)
+			if (out[i].fd == m->listeners[j].fd)
+				break;
+		if (j == m->nlisteners)
+			listeners_close_set(&out[i], 1);
+	}
+	return -1;
 }
 
 int
@@ -105,17 +164,46 @@ listeners_open(struct master *m)
 }
 
 void
-listeners_close(struct master *m)
+listeners_close_set(struct listener *set, int n)
 {
 	const struct sockaddr_un *sun;
 	int i;
 
-	for (i = 0; i < m->nlisteners; i++) {
-		close(m->listeners[i].fd);
-		sun = (const struct sockaddr_un *)&m->listeners[i].addr.ss;
-		if (m->listeners[i].owned && sun->sun_family == AF_UNIX &&
+	for (i = 0; i < n; i++) {
+		close(set[i].fd);
+		sun = (const struct sockaddr_un *)&set[i].addr.ss;
+		if (set[i].owned && sun->sun_family == AF_UNIX &&
 		    unlink(sun->sun_path) == -1 && errno != ENOENT)
-			log_warn("removing %s", m->listeners[i].addr.text);
+			log_warn("removing %s", set[i].addr.text);
 	}
+}
+
+void
+listeners_close(struct master *m)
+{
+	listeners_close_set(m->listeners, m->nlisteners);
 	m->nlisteners = 0;
+}
+
+/*
+ * Connections waiting to be accepted, over every TCP listener: on a
+ * listening socket, TCP_INFO's tcpi_unacked is the accept queue's length.
+ * Unix sockets have no such counter and count as empty.
+ */
+int
+listeners_queued(const struct master *m)
+{
+	struct tcp_info ti;
+	socklen_t len;
+	int i, n = 0;
+
+	for (i = 0; i < m->nlisteners; i++) {
+		if (m->listeners[i].addr.ss.ss_family == AF_UNIX)
+			continue;
+		len = sizeof(ti);
+		if (getsockopt(m->listeners[i].fd, IPPROTO_TCP, TCP_INFO, &ti,
+		    &len) == 0)
+			n += (int)ti.tcpi_unacked;
+	}
+	return n;
 }

@@ -19,22 +19,17 @@
 #define EXIT_CONFIG	78
 
 struct options {
-	const char	*config_path;
-	const char	*listen[CONF_LISTEN_MAX];
-	int		 nlisten;
-	const char	*workers;
-	const char	*protocol;
-	int		 test_config;
-	int		 verbosity;	/* -1 quiet, 0 normal, 1 verbose */
+	struct conf_source	 src;
+	int			 test_config;
 };
 
 static void	 usage(FILE *);
 static noreturn void usage_error(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
 static void	 parse_options(int, char **, struct options *);
-static void	 apply_override(struct conf *, const char *, const char *,
-		    const char *, const char *);
-static void	 build_conf(const struct options *, struct conf *);
+static void	 build_conf(const struct conf_source *, struct conf *);
+static void	 keep_source(struct conf_source *);
+static const char *keep_string(const char *);
 
 static const char short_options[] = "c:l:w:p:tvqVh";
 static const struct option long_options[] = {
@@ -104,28 +99,28 @@ parse_options(int argc, char **argv, struct options *o)
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			o->config_path = optarg;
+			o->src.path = optarg;
 			break;
 		case 'l':
-			if (o->nlisten == CONF_LISTEN_MAX)
+			if (o->src.nlisten == CONF_LISTEN_MAX)
 				usage_error("at most %d -l options",
 				    CONF_LISTEN_MAX);
-			o->listen[o->nlisten++] = optarg;
+			o->src.listen[o->src.nlisten++] = optarg;
 			break;
 		case 'w':
-			o->workers = optarg;
+			o->src.workers = optarg;
 			break;
 		case 'p':
-			o->protocol = optarg;
+			o->src.protocol = optarg;
 			break;
 		case 't':
 			o->test_config = 1;
 			break;
 		case 'v':
-			o->verbosity = 1;
+			o->src.verbosity = 1;
 			break;
 		case 'q':
-			o->verbosity = -1;
+			o->src.verbosity = -1;
 			break;
 		case 'V':
 			printf("forkline %s\n", FORKLINE_VERSION);
@@ -146,42 +141,49 @@ parse_options(int argc, char **argv, struct options *o)
 		usage_error("unexpected argument '%s'", argv[optind]);
 }
 
-/* A bad flag value is a usage error (64), named by its flag. */
-static void
-apply_override(struct conf *conf, const char *flag, const char *section,
-    const char *key, const char *value)
+static const char *
+keep_string(const char *s)
 {
-	char err[CONF_ERR_MAX];
+	char *copy;
 
-	if (conf_set(conf, section, key, value, err, sizeof(err)) == -1)
-		usage_error("%s %s: %s", flag, value, err);
+	if (s == NULL)
+		return NULL;
+	if ((copy = strdup(s)) == NULL) {
+		perror("forkline: strdup");
+		exit(71);
+	}
+	return copy;
 }
 
+/*
+ * The master keeps the source for reloads, but the strings live in argv,
+ * which the process title overwrites: copy them.
+ */
 static void
-build_conf(const struct options *o, struct conf *conf)
+keep_source(struct conf_source *src)
 {
-	char err[CONF_ERR_MAX];
 	int i;
 
-	conf_defaults(conf);
-	if (o->config_path != NULL &&
-	    conf_load_file(conf, o->config_path, err, sizeof(err)) == -1) {
-		fprintf(stderr, "forkline: %s\n", err);
-		exit(EXIT_CONFIG);
-	}
-	if (o->nlisten > 0)
-		conf_listen_clear(conf);
-	for (i = 0; i < o->nlisten; i++)
-		apply_override(conf, "-l", "server", "listen", o->listen[i]);
-	if (o->workers != NULL)
-		apply_override(conf, "-w", "workers", "start", o->workers);
-	if (o->protocol != NULL)
-		apply_override(conf, "-p", "server", "protocol", o->protocol);
-	if (o->verbosity > 0)
-		conf->log_level = LOG_LEVEL_DEBUG;
-	else if (o->verbosity < 0)
-		conf->log_level = LOG_LEVEL_WARN;
-	if (conf_validate(conf, err, sizeof(err)) == -1) {
+	src->path = keep_string(src->path);
+	for (i = 0; i < src->nlisten; i++)
+		src->listen[i] = keep_string(src->listen[i]);
+	src->workers = keep_string(src->workers);
+	src->protocol = keep_string(src->protocol);
+}
+
+/* A bad flag value is a usage error (64); a bad file or combination, 78. */
+static void
+build_conf(const struct conf_source *src, struct conf *conf)
+{
+	char err[CONF_ERR_MAX];
+
+	switch (conf_build(src, conf, err, sizeof(err))) {
+	case CONF_OK:
+		return;
+	case CONF_ERR_FLAG:
+		usage_error("%s", err);
+	case CONF_ERR_FILE:
+	case CONF_ERR_INVALID:
 		fprintf(stderr, "forkline: %s\n", err);
 		exit(EXIT_CONFIG);
 	}
@@ -196,13 +198,14 @@ main(int argc, char **argv)
 	proctitle_init(argc, argv);
 	memset(&o, 0, sizeof(o));
 	parse_options(argc, argv, &o);
-	build_conf(&o, &conf);
+	keep_source(&o.src);
+	build_conf(&o.src, &conf);
 	if (o.test_config) {
 		conf_print(&conf, stdout);
 		fprintf(stderr, "forkline: configuration %s is valid\n",
-		    o.config_path != NULL ? o.config_path : "(defaults)");
+		    o.src.path != NULL ? o.src.path : "(defaults)");
 		return 0;
 	}
 	log_init(conf.log_level, "master");
-	return master_run(&conf);
+	return master_run(&conf, &o.src);
 }

@@ -1,6 +1,8 @@
 /*
  * master: the event loop. Signals arrive as libevent events, so their
- * callbacks run in the loop and may fork, reap and log freely.
+ * callbacks run in the loop and may fork, reap and log freely; health
+ * reports arrive on the workers' pipes; a periodic tick restarts crashed
+ * workers after their backoff, catches hung ones and sizes the pool.
  *
  * Stopping follows libdill's grace period: close the lifeline (every worker
  * sees EOF, finishes the request in hand, says goodbye and exits), wait up
@@ -8,8 +10,8 @@
  * last worker is reaped: no zombies, no orphans.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <event2/event.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,15 +21,22 @@
 #include "common/proc.h"
 #include "server/master.h"
 
-#define EXIT_OSERR	71
+#define EXIT_OSERR		71
+/* Idle workers above max_spare must stay idle this long to be retired. */
+#define IDLE_GRACE_MS		2000
+#define TICK_DYNAMIC_MS		50
+#define TICK_STATIC_MS		100
 
 static void	 on_signal(evutil_socket_t, short, void *);
-static void	 on_restart_timer(evutil_socket_t, short, void *);
+static void	 on_tick(evutil_socket_t, short, void *);
 static void	 on_grace_timer(evutil_socket_t, short, void *);
 static void	 stop_graceful(struct master *, const char *);
 static void	 stop_now(struct master *, const char *);
+static void	 close_lifeline(struct master *);
+static void	 adjust_pool(struct master *, int);
 static int	 add_signal(struct master *, int);
-static int	 master_init(struct master *, struct conf *);
+static int	 master_init(struct master *, const struct conf *,
+		    const struct conf_source *);
 static void	 master_free(struct master *);
 
 static const int handled_signals[] = {
@@ -58,33 +67,61 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	case SIGQUIT:
 		stop_now(m, "SIGQUIT");
 		break;
+	case SIGHUP:
+		reload_start(m);
+		break;
+	case SIGTTIN:
+		adjust_pool(m, +1);
+		break;
+	case SIGTTOU:
+		adjust_pool(m, -1);
+		break;
 	default:
-		log_warnx("%s received: not supported in this version; "
-		    "ignored", sigabbrev_np((int)sig) ? sigabbrev_np((int)sig) :
-		    "signal");
+		log_warnx("SIG%s received: not supported in this version; "
+		    "ignored", sigabbrev_np((int)sig));
 		break;
 	}
 }
 
+/* TTIN/TTOU: static mode moves the pool size, dynamic the spare bounds. */
 static void
-on_restart_timer(evutil_socket_t fd, short what, void *arg)
+adjust_pool(struct master *m, int step)
+{
+	const char *sig = step > 0 ? "SIGTTIN" : "SIGTTOU";
+
+	if (m->state != MASTER_RUNNING)
+		return;
+	if (pool_adjust(&m->limits, step) == -1) {
+		log_warnx("%s: the pool is already at its limit; ignored", sig);
+		return;
+	}
+	if (m->limits.mode == CONF_POOL_STATIC)
+		log_info("%s: pool size now %d", sig, m->limits.target);
+	else
+		log_info("%s: spare workers now %d..%d", sig,
+		    m->limits.min_spare, m->limits.max_spare);
+	supervise_pool_step(m);
+}
+
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	supervise_restart_due(arg);
+	supervise_tick(arg);
 }
 
 static void
 on_grace_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct master *m = arg;
+	int n = supervise_alive(m);
 
 	(void)fd;
 	(void)what;
 	log_warnx("grace period of %lld ms over: killing %d worker%s still "
-	    "busy", (long long)m->conf->grace_period_ms, supervise_running(m),
-	    supervise_running(m) == 1 ? "" : "s");
-	supervise_signal_all(m, SIGKILL);
+	    "busy", (long long)m->conf.grace_period_ms, n, n == 1 ? "" : "s");
+	supervise_kill_all(m, SIGKILL);
 }
 
 /* Drop the lifeline's write end: EOF for every worker at once. */
@@ -106,12 +143,12 @@ stop_graceful(struct master *m, const char *why)
 		return;
 	m->state = MASTER_STOPPING;
 	log_info("%s: stopping gracefully (grace period %lld ms, %d "
-	    "workers)", why, (long long)m->conf->grace_period_ms,
-	    supervise_running(m));
-	evtimer_del(m->restart_timer);
+	    "workers)", why, (long long)m->conf.grace_period_ms,
+	    supervise_alive(m));
+	supervise_kill_all(m, 0);	/* mark them as stopping, no signal */
 	close_lifeline(m);
-	tv.tv_sec = m->conf->grace_period_ms / 1000;
-	tv.tv_usec = (m->conf->grace_period_ms % 1000) * 1000;
+	tv.tv_sec = m->conf.grace_period_ms / 1000;
+	tv.tv_usec = (m->conf.grace_period_ms % 1000) * 1000;
 	evtimer_add(m->grace_timer, &tv);
 	master_worker_gone(m);
 }
@@ -123,18 +160,32 @@ stop_now(struct master *m, const char *why)
 		return;
 	m->state = MASTER_QUITTING;
 	log_info("%s: stopping now", why);
-	evtimer_del(m->restart_timer);
 	evtimer_del(m->grace_timer);
 	close_lifeline(m);
-	supervise_signal_all(m, SIGKILL);
+	supervise_kill_all(m, SIGKILL);
 	master_worker_gone(m);
+}
+
+/*
+ * No worker has been able to serve for fatal_after: give up with a status
+ * of our own, so a service manager's restart policy takes over.
+ */
+void
+master_fatal(struct master *m, int status, const char *why)
+{
+	if (m->state == MASTER_QUITTING)
+		return;
+	log_errorx("%s for %lld ms (fatal_after): exiting with status %d",
+	    why, (long long)m->conf.fatal_after_ms, status);
+	m->exit_status = status;
+	stop_now(m, "fatal_after");
 }
 
 /* While stopping: leave the loop once no worker is left. */
 void
 master_worker_gone(struct master *m)
 {
-	if (m->state != MASTER_RUNNING && supervise_running(m) == 0)
+	if (m->state != MASTER_RUNNING && supervise_alive(m) == 0)
 		event_base_loopbreak(m->base);
 }
 
@@ -145,7 +196,7 @@ add_signal(struct master *m, int sig)
 
 	ev = evsignal_new(m->base, sig, on_signal, m);
 	if (ev == NULL || evsignal_add(ev, NULL) == -1) {
-		log_errorx("cannot install a handler for %s",
+		log_errorx("cannot install a handler for SIG%s",
 		    sigabbrev_np(sig));
 		if (ev != NULL)
 			event_free(ev);
@@ -156,15 +207,32 @@ add_signal(struct master *m, int sig)
 }
 
 static int
-master_init(struct master *m, struct conf *conf)
+master_init(struct master *m, const struct conf *conf,
+    const struct conf_source *src)
 {
+	struct timeval tick;
+	int64_t tick_ms;
 	size_t i;
 
 	memset(m, 0, sizeof(*m));
-	m->conf = conf;
+	m->conf = *conf;
+	m->source = src;
 	m->pid = getpid();
 	m->generation = 1;
 	m->lifeline[0] = m->lifeline[1] = -1;
+	future_init(&m->check);
+	m->limits = (struct pool_limits){
+		.mode = conf->pool_mode,
+		.target = conf->workers,
+		.min_spare = conf->min_spare,
+		.max_spare = conf->max_spare,
+		.max = conf->max_workers,
+		.idle_grace_ms = IDLE_GRACE_MS,
+	};
+	/* The first pool starts at once; spawn_rate limits growth after. */
+	m->spawn_tokens = conf->workers > conf->spawn_rate ? conf->workers :
+	    conf->spawn_rate;
+	m->tokens_at_ms = m->last_serving_ms = now_ms();
 	signal(SIGPIPE, SIG_IGN);
 
 	if ((m->base = event_base_new()) == NULL) {
@@ -175,12 +243,17 @@ master_init(struct master *m, struct conf *conf)
 	    i++)
 		if (add_signal(m, handled_signals[i]) == -1)
 			return -1;
-	m->restart_timer = evtimer_new(m->base, on_restart_timer, m);
+	m->tick_timer = event_new(m->base, -1, EV_PERSIST, on_tick, m);
 	m->grace_timer = evtimer_new(m->base, on_grace_timer, m);
-	if (m->restart_timer == NULL || m->grace_timer == NULL) {
+	if (m->tick_timer == NULL || m->grace_timer == NULL) {
 		log_errorx("cannot create timers");
 		return -1;
 	}
+	tick_ms = conf->pool_mode == CONF_POOL_DYNAMIC ? TICK_DYNAMIC_MS :
+	    TICK_STATIC_MS;
+	tick.tv_sec = 0;
+	tick.tv_usec = tick_ms * 1000;
+	evtimer_add(m->tick_timer, &tick);
 	if (pipe2(m->lifeline, O_CLOEXEC) == -1) {
 		log_error("pipe2 for the lifeline");
 		return -1;
@@ -188,7 +261,7 @@ master_init(struct master *m, struct conf *conf)
 	if (listeners_open(m) == -1)
 		return -1;
 	if (supervise_init(m) == -1) {
-		log_error("allocating %d worker slots", conf->workers);
+		log_error("allocating %d worker slots", SLOTS_MAX);
 		return -1;
 	}
 	return 0;
@@ -205,10 +278,13 @@ master_free(struct master *m)
 	close_lifeline(m);
 	if (m->lifeline[0] != -1)
 		close(m->lifeline[0]);
+	if (m->check_ev != NULL)
+		event_free(m->check_ev);
+	future_free(&m->check);
 	if (m->grace_timer != NULL)
 		event_free(m->grace_timer);
-	if (m->restart_timer != NULL)
-		event_free(m->restart_timer);
+	if (m->tick_timer != NULL)
+		event_free(m->tick_timer);
 	for (i = 0; i < m->nsignals; i++)
 		event_free(m->signals[i]);
 	if (m->base != NULL)
@@ -216,25 +292,26 @@ master_free(struct master *m)
 }
 
 int
-master_run(struct conf *conf)
+master_run(const struct conf *conf, const struct conf_source *src)
 {
-	struct master m;
-	int status = 0;
+	static struct master m;
+	int i;
 
 	proctitle_set("forkline: master");
-	if (master_init(&m, conf) == -1) {
+	if (master_init(&m, conf, src) == -1) {
 		master_free(&m);
 		return EXIT_OSERR;
 	}
-	log_info("forkline %s started: %d workers, %s protocol",
-	    FORKLINE_VERSION, conf->workers,
-	    conf_protocol_name(conf->protocol));
-	supervise_start_all(&m);
+	log_info("forkline %s started: %s pool of %d workers, %s protocol",
+	    FORKLINE_VERSION, conf_pool_mode_name(conf->pool_mode),
+	    conf->workers, conf_protocol_name(conf->protocol));
+	for (i = 0; i < conf->workers; i++)
+		supervise_spawn(&m);
 	if (event_base_dispatch(m.base) == -1) {
 		log_errorx("event loop failed");
-		status = EXIT_OSERR;
+		m.exit_status = EXIT_OSERR;
 	}
 	log_info("stopped");
 	master_free(&m);
-	return status;
+	return m.exit_status;
 }

@@ -1,7 +1,7 @@
 /*
  * master: the supervising process. It owns the listeners, the lifeline and
- * the worker table, and runs a libevent loop for signals and timers. It
- * never touches a client connection.
+ * the worker table, and runs a libevent loop for signals, timers and the
+ * workers' health pipes. It never touches a client connection.
  */
 #ifndef FORKLINE_MASTER_H
 #define FORKLINE_MASTER_H
@@ -10,30 +10,84 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/future.h"
+#include "common/health.h"
 #include "common/net.h"
 #include "conf/config.h"
+#include "server/backoff.h"
+#include "server/pool.h"
 
 struct event_base;
 struct event;
 
+/* Room for a full pool of the largest size twice over, during a reload. */
+#define SLOTS_MAX	(2 * 1024 + 64)
+
 /*
- * A worker slot's life: EMPTY (no process; a start is due at start_at),
- * RUNNING, STOPPING (told to drain, or killed, and not yet reaped).
+ * A worker slot's life, as the master sees it (see slot_transition):
+ *
+ *   EMPTY --spawn--> STARTING --ready--> IDLE <--> BUSY
+ *                       |                 |         |
+ *                       +-----stop--------+--stop---+--> DRAINING
+ *   any state but EMPTY --exit--> EMPTY
+ *
+ * "ready" is the worker's first idle or busy report: only then does it
+ * count as serving. "stop" is the master telling it to drain, or the
+ * worker reporting that it drains (lifeline EOF).
  */
 enum slot_state {
 	SLOT_EMPTY,
-	SLOT_RUNNING,
-	SLOT_STOPPING,
+	SLOT_STARTING,
+	SLOT_IDLE,
+	SLOT_BUSY,
+	SLOT_DRAINING,
+	SLOT_NSTATES,
 };
 
+enum slot_event {
+	SLOT_EV_SPAWN,
+	SLOT_EV_REPORT_IDLE,
+	SLOT_EV_REPORT_BUSY,
+	SLOT_EV_STOP,
+	SLOT_EV_EXIT,
+	SLOT_NEVENTS,
+};
+
+/* Why the master stopped a worker; how its exit is told in the log. */
+enum stop_reason {
+	STOP_NONE,		/* it ended on its own: a crash */
+	STOP_HUNG,		/* no report for worker_timeout */
+	STOP_RECYCLED,		/* max_requests / max_rss, replaced */
+	STOP_RETIRED,		/* the pool shrank */
+	STOP_RELOAD,		/* an older generation */
+	STOP_SHUTDOWN,		/* the master is stopping */
+};
+
+struct master;
+
 struct slot {
-	int		 num;		/* 1..N, shown in titles and logs */
-	enum slot_state	 state;
-	pid_t		 pid;
-	int64_t		 started_ms;
-	int64_t		 start_at_ms;	/* EMPTY: when to start again */
-	int64_t		 restart_delay_ms;
-	unsigned	 restarts;
+	struct master		*master;
+	int			 num;		/* 1..; titles and logs */
+	enum slot_state		 state;
+	unsigned		 generation;
+	pid_t			 pid;
+	struct future		 fut;
+	struct event		*pipe_ev;
+	struct health_report	 last;
+	int64_t			 started_ms;
+	int64_t			 ready_ms;	/* 0: not ready yet */
+	int64_t			 last_report_ms;
+	enum stop_reason	 stop;
+	int64_t			 hung_kill_at_ms;
+
+	/* Restart after a crash: the slot stays reserved until then. */
+	struct backoff		 backoff;
+	bool			 restart_pending;
+	int64_t			 restart_at_ms;
+
+	/* Recycling: the slot of this worker's replacement, or -1. */
+	bool			 wants_recycle;
+	int			 replacement;
 };
 
 enum master_state {
@@ -44,47 +98,79 @@ enum master_state {
 
 struct listener {
 	int		 fd;
-	struct net_addr	 addr;
+	struct net_addr	 addr;		/* bound address (port 0 resolved) */
+	char		 spec[NET_ADDR_TEXT_MAX]; /* as configured, canonical */
 	bool		 owned;		/* we created it: unlink unix paths */
 };
 
 struct master {
 	struct event_base	*base;
-	struct conf		*conf;
+	struct conf		 conf;
+	const struct conf_source *source;
 	enum master_state	 state;
+	int			 exit_status;
 	unsigned		 generation;
 	pid_t			 pid;
 
 	struct listener		 listeners[CONF_LISTEN_MAX];
 	int			 nlisteners;
+	bool			 inherited;	/* from LISTEN_FDS */
 
 	/* Master holds the write end; its EOF tells every worker to stop. */
 	int			 lifeline[2];
 
-	struct slot		*slots;
-	int			 nslots;
+	struct slot		*slots;		/* SLOTS_MAX of them */
+	struct pool_limits	 limits;
+	int64_t			 surplus_since_ms;
+	double			 spawn_tokens;	/* rate limit bucket */
+	int64_t			 tokens_at_ms;
+	struct crashloop	 crashloop;
+	int64_t			 last_serving_ms;
+	uint32_t		 rnd;
+
+	/* Reload: the configuration check child, and the switch-over. */
+	struct future		 check;
+	struct event		*check_ev;
+	bool			 checking;
+	bool			 reloading;	/* new generation not ready */
 
 	struct event		*signals[16];
 	int			 nsignals;
-	struct event		*restart_timer;
+	struct event		*tick_timer;
 	struct event		*grace_timer;
 };
 
 /* listeners.c */
 int	 listeners_open(struct master *m);
+int	 listeners_update(struct master *m, const struct conf *next,
+	    struct listener *out, int *nout);
 void	 listeners_close(struct master *m);
+void	 listeners_close_set(struct listener *set, int n);
+int	 listeners_queued(const struct master *m);
 
 /* supervise.c */
 int	 supervise_init(struct master *m);
 void	 supervise_free(struct master *m);
-void	 supervise_start_all(struct master *m);
+enum slot_state slot_transition(enum slot_state state, enum slot_event ev);
+int	 supervise_spawn(struct master *m);
 void	 supervise_reap(struct master *m);
-void	 supervise_signal_all(struct master *m, int sig);
-int	 supervise_running(const struct master *m);
-void	 supervise_restart_due(struct master *m);
+void	 supervise_stop(struct master *m, struct slot *s,
+	    enum stop_reason why);
+void	 supervise_kill_all(struct master *m, int sig);
+void	 supervise_tick(struct master *m);
+int	 supervise_count(const struct master *m, enum slot_state state,
+	    unsigned generation);
+int	 supervise_alive(const struct master *m);
+void	 supervise_pool_step(struct master *m);
+
+/* reload.c */
+void	 reload_start(struct master *m);
+void	 reload_reap(struct master *m);
+void	 reload_worker_ready(struct master *m);
 
 /* master.c */
-int	 master_run(struct conf *conf);
+int	 master_run(const struct conf *conf, const struct conf_source *src);
 void	 master_worker_gone(struct master *m);
+void	 master_fatal(struct master *m, int status, const char *why);
 
 #endif

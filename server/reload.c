@@ -1,0 +1,210 @@
+/*
+ * reload: SIGHUP. The new configuration is first built in a one-shot child
+ * (a future): a parser fault there cannot take the master down, and a bad
+ * file is reported with the child's message while nothing changes. When
+ * it is good, the master builds it too, opens any new listeners, starts
+ * generation N+1 and, once that generation is ready, drains generation N
+ * within the grace period. Listeners are shared, so no connection is
+ * refused in between.
+ */
+#include <event2/event.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/proc.h"
+#include "server/master.h"
+
+static void	 check_child(int, void *);
+static void	 on_check_pipe(evutil_socket_t, short, void *);
+static void	 on_check_done(struct future *, const struct future_result *,
+		    void *);
+static void	 apply(struct master *);
+static void	 swap_listeners(struct master *, struct listener *, int);
+static void	 drain_old_generations(struct master *);
+
+/* In the child: build the configuration as the master would. */
+static void
+check_child(int fd, void *arg)
+{
+	struct master *m = arg;
+	char err[CONF_ERR_MAX];
+	struct conf next;
+	ssize_t n;
+
+	proctitle_set("forkline: config check");
+	if (conf_build(m->source, &next, err, sizeof(err)) == CONF_OK)
+		_exit(0);
+	n = write(fd, err, strlen(err));
+	(void)n;
+	_exit(78);
+}
+
+void
+reload_start(struct master *m)
+{
+	struct future_spec spec = {
+		.type = FUTURE_STRING,
+		.max_output = CONF_ERR_MAX,
+		.on_done = on_check_done,
+		.arg = m,
+	};
+
+	if (m->state != MASTER_RUNNING)
+		return;
+	if (m->checking || m->reloading) {
+		log_warnx("SIGHUP: a reload is already under way; ignored");
+		return;
+	}
+	log_info("SIGHUP: checking configuration %s",
+	    m->source->path != NULL ? m->source->path : "(no file: defaults "
+	    "and command line)");
+	if (future_spawn(&m->check, &spec, check_child, m) == -1) {
+		log_warn("reload: cannot start the configuration check");
+		return;
+	}
+	m->check_ev = event_new(m->base, m->check.fd, EV_READ | EV_PERSIST,
+	    on_check_pipe, m);
+	if (m->check_ev == NULL || event_add(m->check_ev, NULL) == -1)
+		fatalx(71, "cannot watch the configuration check");
+	m->checking = true;
+}
+
+static void
+on_check_pipe(evutil_socket_t fd, short what, void *arg)
+{
+	struct master *m = arg;
+
+	(void)fd;
+	(void)what;
+	if (future_buffer(&m->check) == FUTURE_AGAIN)
+		return;
+	event_free(m->check_ev);
+	m->check_ev = NULL;
+}
+
+/* From SIGCHLD: the check child is reaped by its own pid like workers. */
+void
+reload_reap(struct master *m)
+{
+	if (!m->checking || future_reap(&m->check) != 1)
+		return;
+	if (!m->check.done && future_buffer(&m->check) != FUTURE_EOF)
+		future_abandon_output(&m->check);
+}
+
+static void
+on_check_done(struct future *f, const struct future_result *r, void *arg)
+{
+	struct master *m = arg;
+	char how[128];
+
+	if (m->check_ev != NULL) {
+		event_free(m->check_ev);
+		m->check_ev = NULL;
+	}
+	m->checking = false;
+	if (r->exited && r->code == 0) {
+		future_free(f);
+		apply(m);
+		return;
+	}
+	if (r->exited && r->code == 78)
+		log_errorx("reload: %s; still serving generation %u with the "
+		    "previous configuration", (const char *)future_output(f,
+		    NULL), m->generation);
+	else {
+		future_describe(r, how, sizeof(how));
+		log_errorx("reload: the configuration check %s; still serving "
+		    "generation %u with the previous configuration", how,
+		    m->generation);
+	}
+	future_free(f);
+}
+
+/* Close what the new set no longer has; the old workers keep their own. */
+static void
+swap_listeners(struct master *m, struct listener *next, int n)
+{
+	int i, j;
+
+	for (i = 0; i < m->nlisteners; i++) {
+		for (j = 0; j < n; j++)
+			if (next[j].fd == m->listeners[i].fd)
+				break;
+		if (j == n) {
+			log_info("reload: no longer listening on %s",
+			    m->listeners[i].addr.text);
+			listeners_close_set(&m->listeners[i], 1);
+		}
+	}
+	memcpy(m->listeners, next, (size_t)n * sizeof(*next));
+	m->nlisteners = n;
+}
+
+static void
+apply(struct master *m)
+{
+	struct listener next_set[CONF_LISTEN_MAX];
+	char err[CONF_ERR_MAX];
+	struct conf next;
+	int n, i;
+
+	if (conf_build(m->source, &next, err, sizeof(err)) != CONF_OK) {
+		log_errorx("reload: %s; configuration unchanged", err);
+		return;
+	}
+	if (listeners_update(m, &next, next_set, &n) == -1) {
+		log_errorx("reload: cannot open the new listeners; still "
+		    "serving generation %u unchanged", m->generation);
+		return;
+	}
+	swap_listeners(m, next_set, n);
+	m->conf = next;
+	log_set_level(next.log_level);
+	m->limits = (struct pool_limits){
+		.mode = next.pool_mode,
+		.target = next.workers,
+		.min_spare = next.min_spare,
+		.max_spare = next.max_spare,
+		.max = next.max_workers,
+		.idle_grace_ms = m->limits.idle_grace_ms,
+	};
+	m->generation++;
+	m->reloading = true;
+	log_info("reload: configuration accepted; starting generation %u "
+	    "with %d workers", m->generation, next.workers);
+	for (i = 0; i < next.workers; i++)
+		supervise_spawn(m);
+}
+
+static void
+drain_old_generations(struct master *m)
+{
+	int i, n = 0;
+
+	for (i = 0; i < SLOTS_MAX; i++) {
+		struct slot *s = &m->slots[i];
+
+		if (s->generation == m->generation || s->state == SLOT_EMPTY ||
+		    s->state == SLOT_DRAINING)
+			continue;
+		supervise_stop(m, s, STOP_RELOAD);
+		n++;
+	}
+	log_info("reload: generation %u serving; draining %d workers of "
+	    "older generations", m->generation, n);
+}
+
+/* Called as each worker becomes ready while a reload is under way. */
+void
+reload_worker_ready(struct master *m)
+{
+	int ready = supervise_count(m, SLOT_IDLE, m->generation) +
+	    supervise_count(m, SLOT_BUSY, m->generation);
+
+	if (ready < m->conf.workers)
+		return;
+	m->reloading = false;
+	drain_old_generations(m);
+}
