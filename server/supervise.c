@@ -36,6 +36,8 @@ static void	 became_ready(struct master *, struct slot *);
 static void	 log_exit(struct master *, struct slot *,
 		    const struct future_result *, bool);
 static void	 schedule_restart(struct master *, struct slot *, bool);
+static void	 restart_due(struct master *, int64_t);
+static void	 settle(struct master *);
 static void	 check_hung(struct master *, struct slot *, int64_t);
 static void	 start_recycles(struct master *);
 static void	 retire_idle(struct master *, int);
@@ -232,6 +234,8 @@ on_pipe(evutil_socket_t fd, short what, void *arg)
 		event_free(s->pipe_ev);
 		s->pipe_ev = NULL;
 	}
+	if (s->fut.done)
+		settle(s->master);
 }
 
 static void
@@ -350,6 +354,7 @@ supervise_reap(struct master *m)
 			future_abandon_output(&s->fut);
 	}
 	reload_reap(m);
+	settle(m);
 }
 
 static void
@@ -402,6 +407,37 @@ schedule_restart(struct master *m, struct slot *s, bool early)
 		    (long long)delay);
 }
 
+/* Start the slots whose backoff is over. */
+static void
+restart_due(struct master *m, int64_t now)
+{
+	int i;
+
+	for (i = 0; i < SLOTS_MAX; i++) {
+		struct slot *s = &m->slots[i];
+
+		if (s->restart_pending && now >= s->restart_at_ms &&
+		    spawn_into(m, s) == -1)
+			schedule_restart(m, s, true);
+	}
+}
+
+/*
+ * After exits have been handled: restart what is due and size the pool,
+ * or, while stopping, see whether the last worker is gone. Never called
+ * from inside a future's callback, which must not see its own slot reused.
+ */
+static void
+settle(struct master *m)
+{
+	if (m->state != MASTER_RUNNING) {
+		master_worker_gone(m);
+		return;
+	}
+	restart_due(m, now_ms());
+	supervise_pool_step(m);
+}
+
 static void
 on_exit_status(struct future *f, const struct future_result *r, void *arg)
 {
@@ -431,13 +467,9 @@ on_exit_status(struct future *f, const struct future_result *r, void *arg)
 	for (i = 0; i < SLOTS_MAX; i++)
 		if (m->slots[i].replacement == s->num - 1)
 			m->slots[i].replacement = NO_SLOT;
+	s->pid = 0;
 	if (replace)
 		schedule_restart(m, s, early);
-	s->pid = 0;
-	if (m->state == MASTER_RUNNING)
-		supervise_pool_step(m);
-	else
-		master_worker_gone(m);
 }
 
 /*
@@ -587,12 +619,11 @@ supervise_tick(struct master *m)
 	int64_t now = now_ms();
 	int i, serving = 0, n;
 
+	if (m->state == MASTER_RUNNING)
+		restart_due(m, now);
 	for (i = 0; i < SLOTS_MAX; i++) {
 		struct slot *s = &m->slots[i];
 
-		if (s->restart_pending && now >= s->restart_at_ms &&
-		    m->state == MASTER_RUNNING && spawn_into(m, s) == -1)
-			schedule_restart(m, s, true);
 		if (s->state == SLOT_EMPTY)
 			continue;
 		if (s->state == SLOT_IDLE || s->state == SLOT_BUSY)
