@@ -417,6 +417,13 @@ validate_workers(const struct conf *conf, char *err, size_t errlen)
 		    "than max_spare (%d)", conf->min_spare, conf->max_spare);
 		return -1;
 	}
+	if (conf->pool_mode == CONF_POOL_DYNAMIC &&
+	    conf->max_spare > conf->max_workers) {
+		conf_err(err, errlen, "[workers] max_spare (%d) must not exceed "
+		    "max (%d) in dynamic mode", conf->max_spare,
+		    conf->max_workers);
+		return -1;
+	}
 	if (conf->workers > conf->max_workers) {
 		conf_err(err, errlen, "[workers] start (%d) must not exceed "
 		    "max (%d)", conf->workers, conf->max_workers);

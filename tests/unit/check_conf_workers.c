@@ -65,6 +65,28 @@ static void	 assert_contains(const char *haystack, const char *needle,
 		    const char *name);
 static Suite	*conf_workers_suite(void);
 
+/*
+ * Dynamic mode only: spares above max could never all exist, and
+ * SIGTTIN/SIGTTOU could move neither bound. Static mode ignores spares.
+ */
+START_TEST(test_dynamic_max_spare_within_max)
+{
+	char err[CONF_ERR_MAX];
+	struct conf conf;
+
+	conf_defaults(&conf);
+	conf.max_workers = 4;
+	conf.workers = 2;
+	ck_assert_int_eq(conf_validate(&conf, err, sizeof(err)), 0);
+	conf.pool_mode = CONF_POOL_DYNAMIC;
+	ck_assert_int_eq(conf_validate(&conf, err, sizeof(err)), -1);
+	assert_contains(err, "[workers] max_spare (8)", "dynamic");
+	assert_contains(err, "max (4)", "dynamic");
+	conf.max_spare = 4;
+	ck_assert_msg(conf_validate(&conf, err, sizeof(err)) == 0, "%s", err);
+}
+END_TEST
+
 static void
 assert_contains(const char *haystack, const char *needle, const char *name)
 {
@@ -144,6 +166,7 @@ conf_workers_suite(void)
 	tc = tcase_create("validate");
 	tcase_add_loop_test(tc, test_validate_workers, 0, (int)NCASES);
 	tcase_add_test(tc, test_validate_after_set);
+	tcase_add_test(tc, test_dynamic_max_spare_within_max);
 	suite_add_tcase(s, tc);
 	return s;
 }
