@@ -201,7 +201,7 @@ unix_remove_stale(const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sun;
 	struct stat st;
-	int fd, live;
+	int fd, live, saved;
 
 	if (lstat(path, &st) == -1)
 		return errno == ENOENT ? 0 : (snprintf(err, errlen,
@@ -218,12 +218,17 @@ unix_remove_stale(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "socket(AF_UNIX): %s", strerror(errno));
 		return -1;
 	}
-	live = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 ||
-	    errno != ECONNREFUSED;
+	live = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	saved = errno;
 	close(fd);
 	if (live) {
 		snprintf(err, errlen, "unix:%s: another process is listening "
 		    "on this socket", path);
+		return -1;
+	}
+	if (saved != ECONNREFUSED) {
+		snprintf(err, errlen, "unix:%s: cannot tell whether the "
+		    "existing socket is in use: %s", path, strerror(saved));
 		return -1;
 	}
 	if (unlink(path) == -1 && errno != ENOENT) {

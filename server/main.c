@@ -31,7 +31,8 @@ static void	 build_conf(const struct conf_source *, struct conf *);
 static void	 keep_source(struct conf_source *);
 static const char *keep_string(const char *);
 
-static const char short_options[] = "c:l:w:p:tvqVh";
+/* The leading ":" makes getopt report a missing value as ':'. */
+static const char short_options[] = ":c:l:w:p:tvqVh";
 static const struct option long_options[] = {
 	{ "config",	 required_argument, NULL, 'c' },
 	{ "listen",	 required_argument, NULL, 'l' },

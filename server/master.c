@@ -120,7 +120,7 @@ on_grace_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	log_warnx("grace period of %lld ms over: killing %d worker%s still "
-	    "busy", (long long)m->conf.grace_period_ms, n, n == 1 ? "" : "s");
+	    "running", (long long)m->conf.grace_period_ms, n, n == 1 ? "" : "s");
 	supervise_kill_all(m, SIGKILL);
 }
 
@@ -143,8 +143,8 @@ stop_graceful(struct master *m, const char *why)
 		return;
 	m->state = MASTER_STOPPING;
 	log_info("%s: stopping gracefully (grace period %lld ms, %d "
-	    "workers)", why, (long long)m->conf.grace_period_ms,
-	    supervise_alive(m));
+	    "worker%s)", why, (long long)m->conf.grace_period_ms,
+	    supervise_alive(m), supervise_alive(m) == 1 ? "" : "s");
 	supervise_kill_all(m, 0);	/* mark them as stopping, no signal */
 	close_lifeline(m);
 	tv.tv_sec = m->conf.grace_period_ms / 1000;
@@ -302,9 +302,10 @@ master_run(const struct conf *conf, const struct conf_source *src)
 		master_free(&m);
 		return EXIT_OSERR;
 	}
-	log_info("forkline %s started: %s pool of %d workers, %s protocol",
+	log_info("forkline %s started: %s pool of %d worker%s, %s protocol",
 	    FORKLINE_VERSION, conf_pool_mode_name(conf->pool_mode),
-	    conf->workers, conf_protocol_name(conf->protocol));
+	    conf->workers, conf->workers == 1 ? "" : "s",
+	    conf_protocol_name(conf->protocol));
 	for (i = 0; i < conf->workers; i++)
 		supervise_spawn(&m);
 	if (event_base_dispatch(m.base) == -1) {
