@@ -81,13 +81,18 @@ integration: bin/forkline $(INTEG_BINS)
 	@FORKLINE_BIN=$(CURDIR)/bin/forkline tests/run-suites $(INTEG_BINS)
 
 install: bin/forkline
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/forkline
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/forkline \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
 	install -m 0755 bin/forkline $(DESTDIR)$(BINDIR)/forkline
 	install -m 0644 conf/forkline.conf $(DESTDIR)$(SYSCONFDIR)/forkline/forkline.conf.example
+	install -m 0644 docs/forkline.8 $(DESTDIR)$(MANDIR)/man8/forkline.8
+	install -m 0644 docs/forkline.conf.5 $(DESTDIR)$(MANDIR)/man5/forkline.conf.5
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/forkline
 	rm -f $(DESTDIR)$(SYSCONFDIR)/forkline/forkline.conf.example
+	rm -f $(DESTDIR)$(MANDIR)/man8/forkline.8
+	rm -f $(DESTDIR)$(MANDIR)/man5/forkline.conf.5
 
 clean:
 	rm -rf build bin
