@@ -147,6 +147,9 @@ stop_graceful(struct master *m, const char *why)
 	    supervise_alive(m), supervise_alive(m) == 1 ? "" : "s");
 	supervise_kill_all(m, 0);	/* mark them as stopping, no signal */
 	close_lifeline(m);
+	/* Stop accepting: once the workers close theirs too, new connections
+	 * are refused rather than queued until the grace period ends. */
+	listeners_close(m);
 	tv.tv_sec = m->conf.grace_period_ms / 1000;
 	tv.tv_usec = (m->conf.grace_period_ms % 1000) * 1000;
 	evtimer_add(m->grace_timer, &tv);

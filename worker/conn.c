@@ -31,8 +31,10 @@ wait_fd(struct conn *c, short events, int64_t timeout_ms, bool stop_wakes)
 	int n;
 
 	for (;;) {
-		if (stop_wakes && worker_draining())
+		if (stop_wakes && worker_draining()) {
+			worker_stop_listening();
 			return -2;
+		}
 		report_tick();
 		left = deadline - now_ms();
 		if (left <= 0)
@@ -56,6 +58,28 @@ wait_fd(struct conn *c, short events, int64_t timeout_ms, bool stop_wakes)
 			worker_set_draining();	/* lifeline EOF */
 		if (pfd[0].revents != 0)
 			return 1;
+	}
+}
+
+void
+conn_sleep(struct conn *c, int64_t ms)
+{
+	struct pollfd pfd;
+	struct timespec ts;
+	int64_t deadline = now_ms() + ms, left;
+
+	while ((left = deadline - now_ms()) > 0) {
+		if (worker_draining())
+			worker_stop_listening();
+		/* At EOF the lifeline stays readable: stop watching it then. */
+		pfd = (struct pollfd){ .fd = worker_draining() ? -1 :
+		    c->worker->env->lifeline, .events = POLLIN };
+		left = report_cap_wait(left);
+		ts.tv_sec = left / 1000;
+		ts.tv_nsec = (left % 1000) * 1000000;
+		if (ppoll(&pfd, 1, &ts, &c->worker->wait_mask) > 0)
+			worker_set_draining();
+		report_tick();
 	}
 }
 

@@ -42,6 +42,13 @@ enum conn_event {
 /* Wait until the client sent something, timeout_ms passed, or a stop. */
 enum conn_event	 conn_wait_readable(struct conn *c, int64_t timeout_ms);
 
+/*
+ * Sleep for ms (the SLEEP command). Never cut short, but a stop arriving
+ * meanwhile is noticed (the worker stops listening at once) and
+ * heartbeats go on.
+ */
+void		 conn_sleep(struct conn *c, int64_t ms);
+
 /* Read what is there: >0 bytes, 0 on EOF or reset, -1 with errno set
  * (EAGAIN after a spurious wake-up: wait again). */
 ssize_t		 conn_read(struct conn *c, void *buf, size_t len);

@@ -36,7 +36,6 @@ static int	 reply_str(struct conn *, const char *, bool);
 static int	 reply_time(struct conn *, bool);
 static int	 reply_info(struct conn *, bool);
 static int	 reply_blob(struct conn *, uint64_t, bool);
-static void	 sleep_ms(uint64_t);
 static enum proto_end say_bye(struct conn *, const char *, bool,
 		    enum proto_end);
 
@@ -132,25 +131,6 @@ reply_blob(struct conn *c, uint64_t n, bool crlf)
 	return reply(c, "", 0, crlf);
 }
 
-/*
- * The request in hand is always finished, even when a stop arrives, so the
- * sleep is not cut short (max_sleep bounds it); heartbeats go on meanwhile.
- */
-static void
-sleep_ms(uint64_t ms)
-{
-	int64_t deadline = now_ms() + (int64_t)ms, left;
-	struct timespec ts;
-
-	while ((left = deadline - now_ms()) > 0) {
-		left = report_cap_wait(left);
-		ts.tv_sec = (time_t)(left / 1000);
-		ts.tv_nsec = (long)(left % 1000) * 1000000;
-		nanosleep(&ts, NULL);
-		report_tick();	/* a long sleep is not a hang */
-	}
-}
-
 static enum reply_result
 handle_line(struct conn *c, const struct line *line)
 {
@@ -182,7 +162,8 @@ handle_line(struct conn *c, const struct line *line)
 	case CMD_SLEEP:
 		if (conn_flush(c) == -1)
 			return REPLY_BROKEN;
-		sleep_ms(cmd.number);
+		/* The request in hand is finished even if a stop comes. */
+		conn_sleep(c, (int64_t)cmd.number);
 		r = reply_str(c, "OK", line->crlf);
 		break;
 	case CMD_BLOB:

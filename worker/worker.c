@@ -61,6 +61,19 @@ worker_set_draining(void)
 	draining = 1;
 }
 
+void
+worker_stop_listening(void)
+{
+	static bool closed;
+	int i;
+
+	if (closed)
+		return;
+	closed = true;
+	for (i = 0; i < self.env->nlisteners; i++)
+		close(self.env->listeners[i]);
+}
+
 static void
 on_sigterm(int sig)
 {
@@ -345,6 +358,7 @@ worker_main(const struct worker_env *env)
 				break;
 			}
 	}
+	worker_stop_listening();
 	report_state(HEALTH_DRAINING);
 	log_debug("stopping after %llu connections",
 	    (unsigned long long)self.stats.connections);
