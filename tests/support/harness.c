@@ -449,7 +449,7 @@ server_spawn(struct server *s, const char *const args[], int listen_fd)
 }
 
 void
-server_start(struct server *s, const char *const args[])
+server_launch(struct server *s, const char *const args[])
 {
 	int	 fd, port;
 
@@ -457,6 +457,12 @@ server_start(struct server *s, const char *const args[])
 	server_spawn(s, args, fd);
 	close(fd);
 	s->port = port;
+}
+
+void
+server_start(struct server *s, const char *const args[])
+{
+	server_launch(s, args);
 	server_wait_ready(s);
 }
 

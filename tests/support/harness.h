@@ -88,6 +88,12 @@ struct server {
 /* Start with an inherited listener on 127.0.0.1:0; wait until it serves. */
 void	 server_start(struct server *s, const char *const args[]);
 /*
+ * The same without waiting for readiness, for a server that will never
+ * serve (a crash-on-start fault). The server's environment is this
+ * process's, so a test may setenv() first.
+ */
+void	 server_launch(struct server *s, const char *const args[]);
+/*
  * Start with no inherited listener (the server binds what args and config
  * say); take the address from the first "listening on ADDR" log line
  * (127.0.0.1:PORT or unix:PATH) and wait until it serves there.

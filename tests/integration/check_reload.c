@@ -1,0 +1,253 @@
+/*
+ * Integration tests of SIGHUP (DESIGN.md "Supervision": reload): a good
+ * file starts a new generation and drains the old one while clients keep
+ * going, with no request lost; a bad file is reported, with its file:line
+ * and key, and nothing changes.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/support/harness.h"
+#include "tests/support/load.h"
+
+/* Pids of the master's children. */
+struct pidset {
+	pid_t	 pids[HARNESS_MAX_PIDS];
+	int	 n;
+};
+
+static bool
+pidset_has(const struct pidset *set, pid_t pid)
+{
+	int	 i;
+
+	for (i = 0; i < set->n; i++)
+		if (set->pids[i] == pid)
+			return true;
+	return false;
+}
+
+static const char *
+pidset_text(const struct pidset *set)
+{
+	static char	 buf[512];
+	size_t		 off = 0;
+	int		 i;
+
+	buf[0] = '\0';
+	for (i = 0; i < set->n && off < sizeof(buf) - 16; i++)
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%ld",
+		    i == 0 ? "" : " ", (long)set->pids[i]);
+	return buf;
+}
+
+/*
+ * Replace the file's contents the way an editor or a deployment tool
+ * does: write a new file and rename it over the old one, so the server
+ * never reads half a file.
+ */
+static void
+rewrite_file(const char *path, const char *text)
+{
+	char	 tmp[HARNESS_PATH_MAX + 8];
+	size_t	 len = strlen(text);
+	int	 fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ck_assert_msg(fd != -1, "open %s: %s", tmp, strerror(errno));
+	ck_assert_msg(write(fd, text, len) == (ssize_t)len, "write %s: %s",
+	    tmp, strerror(errno));
+	close(fd);
+	ck_assert_msg(rename(tmp, path) == 0, "rename %s: %s", tmp,
+	    strerror(errno));
+}
+
+static void
+start_with_config(struct server *s, char *path, size_t len,
+    const char *conf)
+{
+	const char	*args[] = { "-c", path, NULL };
+
+	harness_write_file(path, len, "reload-", ".conf", conf);
+	server_start(s, args);
+}
+
+static void
+stop_expect_zero(struct server *s)
+{
+	server_stop(s);
+	server_assert_exit(s, 0, "SIGTERM at the end of the test");
+}
+
+/* Fail, quoting the master lines that hold needle. */
+#define assert_log(s, cond, needle, ...) do {				\
+	if (!(cond)) {							\
+		char	 m_[1024];					\
+		snprintf(m_, sizeof(m_), __VA_ARGS__);			\
+		ck_abort_msg("%s\nmaster log lines with \"%s\":%s\n"	\
+		    "(log: %s)", m_, (needle), log_lines((s), (needle)),	\
+		    (s)->log);						\
+	}								\
+} while (0)
+
+/* n fresh connections, each asked INFO: every one from generation gen. */
+static void
+assert_generation(const struct server *s, int n, long gen,
+    const struct pidset *old)
+{
+	struct info_reply	 info;
+	int			 i, fd;
+
+	for (i = 0; i < n; i++) {
+		fd = client_open(s);
+		client_info(fd, &info);
+		close(fd);
+		ck_assert_msg(info.generation == gen, "a new connection was "
+		    "served by worker %ld of generation %ld, expected "
+		    "generation %ld", info.pid, info.generation, gen);
+		ck_assert_msg(old == NULL || !pidset_has(old, (pid_t)info.pid),
+		    "a new connection was served by worker %ld of the first "
+		    "generation [%s]", info.pid, pidset_text(old));
+	}
+}
+
+/*
+ * 8. SIGHUP with 16 clients in a request loop: the file now says start =
+ * 4, so generation 2 has 4 workers, every old worker is drained and gone,
+ * and not one request fails (a "BYE shutting down" from an old worker
+ * makes the client reconnect and send again).
+ */
+START_TEST(test_reload_under_load)
+{
+	struct load_spec spec = { .clients = 16, .total = 1000000,
+	    .duration_ms = 3500, .per_conn = 4, .kind = LOAD_PING_ECHO };
+	char		 path[HARNESS_PATH_MAX];
+	const struct load_result *r;
+	struct pidset	 gen1, now;
+	struct server	 s;
+	struct load	*l;
+	int		 i;
+
+	start_with_config(&s, path, sizeof(path), "[workers]\nstart = 3\n");
+	server_wait_workers(&s, 3, gen1.pids);
+	gen1.n = 3;
+	assert_generation(&s, 2, 1, NULL);
+
+	spec.port = s.port;
+	l = load_new(&spec);
+	ck_assert_msg(!load_run(l, 1500), "the load ended early: %s",
+	    load_describe(l));
+	ck_assert_msg(load_result(l)->ok > 0, "no request served in 1.5 s: "
+	    "%s", load_describe(l));
+	rewrite_file(path, "[workers]\nstart = 4\n");
+	server_signal(&s, SIGHUP);
+	for (i = 0; i < 300 && !load_run(l, 100); i++)
+		;
+	ck_assert_msg(load_done(l), "the request loop did not end within "
+	    "30 s: %s", load_describe(l));
+	r = load_result(l);
+	assert_log(&s, r->failed == 0 && r->ok > 0, "reload", "reload under "
+	    "load: %s", load_describe(l));
+	load_log(l, "reload under load");
+	load_free(l);
+
+	assert_log(&s, server_log_wait(&s, "reload: generation 2 serving",
+	    HARNESS_READY_MS), "reload", "expected \"reload: generation 2 "
+	    "serving\" in the log");
+	ps_assert_gone(gen1.pids, gen1.n, HARNESS_READY_MS,
+	    "generation 1 workers after the reload");
+	server_wait_workers(&s, 4, now.pids);
+	now.n = 4;
+	for (i = 0; i < now.n; i++)
+		ck_assert_msg(!pidset_has(&gen1, now.pids[i]), "after the "
+		    "reload worker %ld of generation 1 [%s] is still a child",
+		    (long)now.pids[i], pidset_text(&gen1));
+	assert_generation(&s, 6, 2, &gen1);
+	stop_expect_zero(&s);
+}
+END_TEST
+
+/*
+ * 9. A bad value in the file: SIGHUP logs "reload:" with the file, line
+ * and key, and generation 1 keeps serving with the same workers.
+ */
+START_TEST(test_reload_invalid_keeps_serving)
+{
+	static const char bad[] =
+	    "[workers]\n"
+	    "start = 3\n"
+	    "max_requests = lots\n";
+	char		 path[HARNESS_PATH_MAX], where[HARNESS_PATH_MAX + 16];
+	struct pidset	 before, after;
+	struct server	 s;
+	int		 i, fd;
+
+	start_with_config(&s, path, sizeof(path), "[workers]\nstart = 3\n");
+	server_wait_workers(&s, 3, before.pids);
+	before.n = 3;
+	rewrite_file(path, bad);
+	server_signal(&s, SIGHUP);
+
+	snprintf(where, sizeof(where), "%s:3:", path);
+	assert_log(&s, log_wait_count(&s, "reload: ", 0, 1, HARNESS_READY_MS),
+	    "reload", "expected a \"reload:\" error after SIGHUP with a bad "
+	    "file");
+	assert_log(&s, log_count(&s, where, 0) == 1 &&
+	    log_count(&s, "max_requests", 0) >= 1, "reload", "expected the "
+	    "reload error to name \"%s\" and the key max_requests", where);
+	assert_log(&s, log_count(&s, "starting generation", 0) == 0 &&
+	    log_count(&s, "generation 2", 0) == 0, "generation",
+	    "a bad file started a new generation");
+
+	harness_sleep_ms(500);	/* room for a wrong restart to show */
+	after.n = server_workers(&s, after.pids, HARNESS_MAX_PIDS);
+	ck_assert_msg(after.n == 3, "after a rejected reload: expected the 3 "
+	    "workers [%s], the master has %d children [%s]",
+	    pidset_text(&before), after.n, pidset_text(&after));
+	for (i = 0; i < after.n; i++)
+		ck_assert_msg(pidset_has(&before, after.pids[i]), "after a "
+		    "rejected reload: worker %ld is new (before: [%s])",
+		    (long)after.pids[i], pidset_text(&before));
+	fd = client_open(&s);
+	client_request(fd, "PING\n", "PONG\n");
+	close(fd);
+	assert_generation(&s, 3, 1, NULL);
+	stop_expect_zero(&s);
+}
+END_TEST
+
+static Suite *
+reload_suite(void)
+{
+	Suite	*s = suite_create("reload");
+	TCase	*tc;
+
+	tc = tcase_create("reload");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_reload_under_load);
+	tcase_add_test(tc, test_reload_invalid_keeps_serving);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	harness_init();
+	sr = srunner_create(reload_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	harness_cleanup();
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
