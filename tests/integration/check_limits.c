@@ -1,0 +1,236 @@
+/*
+ * Integration tests at the edges: a worker out of file descriptors, a
+ * worker over max_rss, and a reload that moves the listen address.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tests/support/harness.h"
+
+static long	 cpu_ticks(pid_t);
+static int	 unused_port(void);
+static bool	 port_refuses(int);
+static int	 count_in_log(const struct server *, const char *);
+static Suite	*limits_suite(void);
+
+/* utime + stime of pid, in clock ticks, from /proc/PID/stat. */
+static long
+cpu_ticks(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long utime, stime;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	f = fopen(path, "r");
+	ck_assert_msg(f != NULL, "open %s: %s", path, strerror(errno));
+	ck_assert_msg(fgets(buf, sizeof(buf), f) != NULL, "read %s", path);
+	fclose(f);
+	/* Fields after the command name, which is in parentheses. */
+	p = strrchr(buf, ')');
+	ck_assert_msg(p != NULL && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d "
+	    "%*u %*u %*u %*u %*u %lu %lu", &utime, &stime) == 2,
+	    "parse %s: %s", path, buf);
+	return (long)(utime + stime);
+}
+
+/* A port nobody listens on right now (bound, read back, released). */
+static int
+unused_port(void)
+{
+	int fd, port;
+
+	fd = harness_listen_tcp(&port);
+	close(fd);
+	return port;
+}
+
+static bool
+port_refuses(int port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+	    .sin_port = htons((uint16_t)port) };
+	int fd, r;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ne(fd, -1);
+	r = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
+	close(fd);
+	return r == -1 && errno == ECONNREFUSED;
+}
+
+static int
+count_in_log(const struct server *s, const char *needle)
+{
+	size_t len;
+	char *text = server_log_read(s, &len), *p;
+	int n = 0;
+
+	for (p = text; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	free(text);
+	return n;
+}
+
+/*
+ * A worker that cannot accept (EMFILE) must neither spin nor log a line
+ * per attempt, and must serve the waiting client once it can again.
+ */
+START_TEST(test_accept_emfile_backs_off)
+{
+	const char *args[] = { "-w", "1", NULL };
+	struct rlimit old, none;
+	struct server s;
+	char line[64];
+	pid_t worker;
+	long before, used;
+	int fd;
+
+	server_start(&s, args);
+	server_wait_workers(&s, 1, &worker);
+	/*
+	 * Every fd number the worker could get is taken: 0, 1, 2. Only the
+	 * soft limit moves, so it can be put back without CAP_SYS_RESOURCE.
+	 */
+	ck_assert_msg(prlimit(worker, RLIMIT_NOFILE, NULL, &old) == 0,
+	    "prlimit: %s", strerror(errno));
+	none = (struct rlimit){ 3, old.rlim_max };
+	ck_assert_msg(prlimit(worker, RLIMIT_NOFILE, &none, NULL) == 0,
+	    "prlimit: %s", strerror(errno));
+	fd = client_connect(s.port);
+	client_send(fd, "PING\n");
+	ck_assert_msg(server_log_wait(&s, "pausing accepts", 5000),
+	    "no 'pausing accepts' line after EMFILE");
+	before = cpu_ticks(worker);
+	harness_sleep_ms(1500);
+	used = cpu_ticks(worker) - before;
+	/* Spinning would burn ~150 ticks in 1.5 s; a 250 ms pause, ~0. */
+	ck_assert_msg(used < 30, "worker used %ld clock ticks in 1.5 s while "
+	    "it could not accept: it spins", used);
+	ck_assert_int_eq(count_in_log(&s, "pausing accepts"), 1);
+	ck_assert_int_eq(client_read_line(fd, line, sizeof(line), 100),
+	    CLIENT_TIMEOUT);
+
+	ck_assert_msg(prlimit(worker, RLIMIT_NOFILE, &old, NULL) == 0,
+	    "prlimit: %s", strerror(errno));
+	client_expect(fd, "PONG\n");
+	ck_assert_msg(server_log_wait(&s, "accepting again", 5000),
+	    "no 'accepting again' line after the limit was raised");
+	close(fd);
+	server_stop(&s);
+	server_assert_exit(&s, 0, "stop after EMFILE");
+}
+END_TEST
+
+/* Over max_rss, workers are recycled one at a time and no request fails. */
+START_TEST(test_max_rss_recycles_without_loss)
+{
+	char path[HARNESS_PATH_MAX];
+	const char *args[] = { "-c", path, "-w", "2", NULL };
+	struct server s;
+	int i, fd;
+
+	harness_write_file(path, sizeof(path), "rss-", ".conf",
+	    "[workers]\nmax_rss = 1k\n");
+	server_start(&s, args);
+	for (i = 0; i < 30; i++) {
+		fd = client_connect(s.port);
+		client_request(fd, "PING\n", "PONG\n");
+		close(fd);
+		harness_sleep_ms(20);
+	}
+	ck_assert_msg(server_log_wait(&s, "kB max RSS", 5000),
+	    "no worker asked to be recycled for its RSS");
+	ck_assert_msg(server_log_wait(&s, "recycled after", 5000),
+	    "no worker was recycled");
+	server_stop(&s);
+	server_assert_exit(&s, 0, "stop after recycling");
+}
+END_TEST
+
+/*
+ * A reload that changes the listen address opens the new one (served by
+ * the new generation) and closes the old one once its workers are gone.
+ */
+START_TEST(test_reload_moves_listener)
+{
+	char path[HARNESS_PATH_MAX], conf[128], line[128];
+	const char *args[] = { "-c", path, "-w", "2", NULL };
+	struct server s;
+	int old_port, new_port, fd, i;
+
+	old_port = unused_port();
+	new_port = unused_port();
+	snprintf(conf, sizeof(conf), "[server]\nlisten = 127.0.0.1:%d\n",
+	    old_port);
+	harness_write_file(path, sizeof(path), "listen-", ".conf", conf);
+	server_start_unbound(&s, args);
+	ck_assert_int_eq(s.port, old_port);
+
+	snprintf(conf, sizeof(conf), "[server]\nlisten = 127.0.0.1:%d\n",
+	    new_port);
+	{
+		FILE *f = fopen(path, "w");
+
+		ck_assert_ptr_nonnull(f);
+		fputs(conf, f);
+		fclose(f);
+	}
+	server_signal(&s, SIGHUP);
+	ck_assert_msg(server_log_wait(&s, "generation 2 serving", 10000),
+	    "the reload did not complete");
+	fd = client_connect(new_port);
+	client_request(fd, "PING\n", "PONG\n");
+	client_send(fd, "INFO\n");
+	ck_assert_int_gt(client_read_line(fd, line, sizeof(line), 5000), 0);
+	ck_assert_msg(strstr(line, "generation=2") != NULL,
+	    "INFO on the new address: %s", line);
+	close(fd);
+	for (i = 0; i < 250 && !port_refuses(old_port); i++)
+		harness_sleep_ms(20);
+	ck_assert_msg(port_refuses(old_port), "127.0.0.1:%d still accepts "
+	    "connections 5 s after the reload moved away from it", old_port);
+	ck_assert(server_log_contains(&s, "no longer listening on"));
+	server_stop(&s);
+	server_assert_exit(&s, 0, "stop after the listener moved");
+}
+END_TEST
+
+static Suite *
+limits_suite(void)
+{
+	Suite *su = suite_create("limits");
+	TCase *tc = tcase_create("limits");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_accept_emfile_backs_off);
+	tcase_add_test(tc, test_max_rss_recycles_without_loss);
+	tcase_add_test(tc, test_reload_moves_listener);
+	suite_add_tcase(su, tc);
+	return su;
+}
+
+int
+main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	harness_init();
+	sr = srunner_create(limits_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	harness_cleanup();
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
