@@ -4,7 +4,11 @@
  * the journal keeps each write of up to PIPE_BUF bytes in one piece.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <syslog.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,12 +17,33 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/proc.h"
 
 #define LOG_LINE_MAX	2048
 #define LOG_ROLE_MAX	32
 
+enum log_target {
+	TARGET_STDERR,
+	TARGET_SYSLOG,
+	TARGET_FILE,
+};
+
 static enum log_level	 log_level = LOG_LEVEL_INFO;
 static char		 log_role[LOG_ROLE_MAX] = "master";
+static enum log_target	 target = TARGET_STDERR;
+static bool		 to_journal;	/* stderr is the journal */
+static int		 log_file = -1;
+static char		 log_path[256];
+static uid_t		 file_uid = (uid_t)-1;
+static gid_t		 file_gid = (gid_t)-1;
+
+/* syslog(3) priorities, by level. */
+static const int syslog_priority[] = {
+	[LOG_LEVEL_ERROR] = LOG_ERR,
+	[LOG_LEVEL_WARN] = LOG_WARNING,
+	[LOG_LEVEL_INFO] = LOG_INFO,
+	[LOG_LEVEL_DEBUG] = LOG_DEBUG,
+};
 
 static const char *const level_names[] = {
 	[LOG_LEVEL_ERROR] = "error",
@@ -27,6 +52,9 @@ static const char *const level_names[] = {
 	[LOG_LEVEL_DEBUG] = "debug",
 };
 
+static bool	 stderr_is_journal(void);
+static int	 open_file(void);
+static void	 emit_line(enum log_level, char *, size_t, size_t);
 static void	 log_emit(enum log_level, int, const char *, va_list)
 		    __attribute__((format(printf, 3, 0)));
 static size_t	 log_timestamp(char *, size_t);
@@ -54,6 +82,104 @@ log_set_role(const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * systemd sets JOURNAL_STREAM to "DEV:INODE" of the stream it connected
+ * to stderr; only if stderr is still that stream does a "<N>" prefix mean
+ * anything.
+ */
+static bool
+stderr_is_journal(void)
+{
+	const char *env = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (env == NULL || sscanf(env, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &st) == -1)
+		return false;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
+
+static int
+open_file(void)
+{
+	int fd;
+
+	fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd == -1)
+		return -1;
+	if ((file_uid != (uid_t)-1 || file_gid != (gid_t)-1) &&
+	    fchown(fd, file_uid, file_gid) == -1 && geteuid() == 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+log_open(const char *name, uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+	int fd;
+
+	if (strcmp(name, "stderr") == 0) {
+		target = TARGET_STDERR;
+		to_journal = stderr_is_journal();
+		return 0;
+	}
+	if (strcmp(name, "syslog") == 0) {
+		openlog("forkline", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		target = TARGET_SYSLOG;
+		return 0;
+	}
+	snprintf(log_path, sizeof(log_path), "%s", name);
+	file_uid = uid;
+	file_gid = gid;
+	if ((fd = open_file()) == -1) {
+		snprintf(err, errlen, "log file %s: %s", name,
+		    strerror(errno));
+		return -1;
+	}
+	if (log_file != -1)
+		close(log_file);
+	log_file = fd;
+	target = TARGET_FILE;
+	return 0;
+}
+
+int
+log_reopen(void)
+{
+	int fd;
+
+	if (target != TARGET_FILE)
+		return 0;
+	if ((fd = open_file()) == -1)
+		return -1;
+	/* dup2 keeps the fd number, which forked workers were told to keep. */
+	if (dup2(fd, log_file) == -1) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int
+log_fd(void)
+{
+	return target == TARGET_FILE ? log_file : -1;
+}
+
+void
+log_after_fork(void)
+{
+	if (target == TARGET_SYSLOG) {
+		closelog();
+		openlog("forkline", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	}
+}
+
 int
 log_level_parse(const char *name, enum log_level *out)
 {
@@ -76,20 +202,44 @@ log_level_name(enum log_level level)
 	return level_names[level];
 }
 
-/* "2026-11-22T13:45:01.123Z": UTC with milliseconds, sortable. */
 static size_t
 log_timestamp(char *buf, size_t len)
 {
 	struct timespec ts;
-	struct tm tm;
-	size_t n;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-	n += (size_t)snprintf(buf + n, len - n, ".%03ldZ",
-	    ts.tv_nsec / 1000000);
-	return n < len ? n : len - 1;
+	format_time(&ts, buf, len);
+	return strlen(buf);
+}
+
+/*
+ * Write one formatted line (timestamp first, prefix_len bytes of it) where
+ * the target says. The journal and syslog keep their own time, so they
+ * get the line without ours; the journal learns the level from "<N>".
+ */
+static void
+emit_line(enum log_level level, char *line, size_t n, size_t prefix_len)
+{
+	char buf[LOG_LINE_MAX + 8];
+	int fd = target == TARGET_FILE ? log_file : STDERR_FILENO;
+	size_t len;
+
+	if (target == TARGET_SYSLOG) {
+		line[n - 1] = '\0';
+		syslog(syslog_priority[level], "%s", line + prefix_len + 1);
+		return;
+	}
+	if (target == TARGET_STDERR && to_journal) {
+		len = (size_t)snprintf(buf, sizeof(buf), "<%d>",
+		    syslog_priority[level]);
+		memcpy(buf + len, line + prefix_len + 1, n - prefix_len - 1);
+		len += n - prefix_len - 1;
+		line = buf;
+		n = len;
+	}
+	/* Nothing sensible to do if the log itself cannot be written. */
+	if (write(fd, line, n) < 0)
+		(void)0;
 }
 
 /*
@@ -100,13 +250,14 @@ static void
 log_emit(enum log_level level, int errnum, const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX];
-	size_t n, room;
+	size_t n, room, prefix_len;
 	int saved_errno = errno;
 	int r;
 
 	if (level > log_level)
 		return;
 	n = log_timestamp(line, sizeof(line));
+	prefix_len = n;
 	room = sizeof(line) - 1 - n;	/* keep one byte for "\n" */
 	r = snprintf(line + n, room, " forkline[%ld] %s %s: ", (long)getpid(),
 	    log_role, level_names[level]);
@@ -120,9 +271,7 @@ log_emit(enum log_level level, int errnum, const char *fmt, va_list ap)
 		n += r > 0 && (size_t)r < room ? (size_t)r : (r > 0 ? room - 1 : 0);
 	}
 	line[n++] = '\n';
-	/* Nothing sensible to do if stderr is gone. */
-	if (write(STDERR_FILENO, line, n) < 0)
-		(void)0;
+	emit_line(level, line, n, prefix_len);
 	errno = saved_errno;
 }
 

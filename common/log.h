@@ -11,7 +11,9 @@
 #define FORKLINE_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdnoreturn.h>
+#include <sys/types.h>
 
 enum log_level {
 	LOG_LEVEL_ERROR,
@@ -21,6 +23,25 @@ enum log_level {
 };
 
 void	 log_init(enum log_level level, const char *role);
+
+/*
+ * Choose where lines go: "stderr" (with "<N>" syslog priority prefixes
+ * when JOURNAL_STREAM says stderr is the journal), "syslog" (facility
+ * daemon), or an absolute file path, opened for appending (created with
+ * mode 0640, owned by uid/gid when those are not -1, so a worker running
+ * as that user can reopen it). Returns 0, or -1 with a reason in err.
+ */
+int	 log_open(const char *target, uid_t uid, gid_t gid, char *err,
+	    size_t errlen);
+
+/* Reopen a file target (after logrotate moved it). 0, or -1 with errno. */
+int	 log_reopen(void);
+
+/* The file target's fd, for the keep list of a forked worker; else -1. */
+int	 log_fd(void);
+
+/* In a forked child: syslog needs its own connection. */
+void	 log_after_fork(void);
 void	 log_set_level(enum log_level level);
 void	 log_set_role(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));

@@ -118,6 +118,17 @@ signals_reset(void)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 }
 
+void
+format_time(const struct timespec *ts, char *buf, size_t len)
+{
+	struct tm tm;
+	size_t n;
+
+	gmtime_r(&ts->tv_sec, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%03ldZ", ts->tv_nsec / 1000000);
+}
+
 int64_t
 now_ms(void)
 {

@@ -24,6 +24,10 @@ void	 close_fds_except(const int *keep, int nkeep);
  * all: a forked child must not run the master's handlers. */
 void	 signals_reset(void);
 
+/* "2026-11-22T13:45:01.123Z": UTC, milliseconds, sortable. */
+struct timespec;
+void	 format_time(const struct timespec *ts, char *buf, size_t len);
+
 /* Monotonic clock in milliseconds. */
 int64_t	 now_ms(void);
 

@@ -39,6 +39,8 @@ enum conf_type {
 	CONF_T_SIZE,		/* size_t bytes */
 	CONF_T_LOGLEVEL,	/* enum log_level */
 	CONF_T_POOLMODE,	/* enum conf_pool_mode */
+	CONF_T_BOOL,		/* bool: yes or no */
+	CONF_T_STRING,		/* char[max + 1], checked by the key's check */
 };
 
 enum parse_result {
@@ -72,8 +74,10 @@ struct conf_key {
 	const char	*name;
 	enum conf_type	 type;
 	int64_t		 min;
-	int64_t		 max;
+	int64_t		 max;		/* STRING: the longest value */
 	size_t		 offset;	/* into struct conf */
+	/* STRING: NULL if value is acceptable, else what is accepted. */
+	const char	*(*check)(const char *value);
 };
 
 /* State of one conf_load_file, shared by the inih reader and handler. */
@@ -120,6 +124,15 @@ static int	 loglevel_parse(const char *name, int64_t *out);
 static enum conf_error build_override(struct conf *conf, const char *flag,
 		    const char *section, const char *key, const char *value,
 		    char *err, size_t errlen);
+static int	 conf_apply_string(struct conf *conf,
+		    const struct conf_key *key, const char *value, char *err,
+		    size_t errlen);
+static const char *check_name(const char *v);
+static const char *check_path(const char *v);
+static const char *check_log_target(const char *v);
+static const char *check_access_log(const char *v);
+static int	 bool_parse(const char *name, int64_t *out);
+static const char *bool_name(int64_t v);
 static int	 validate_workers(const struct conf *conf, char *err,
 		    size_t errlen);
 static int	 poolmode_parse(const char *name, int64_t *out);
@@ -139,7 +152,10 @@ static const char *const sections[] = {
 #define NSECTIONS	(sizeof(sections) / sizeof(sections[0]))
 
 #define KEY(sec, name, type, min, max, field) \
-	{ sec, name, type, min, max, offsetof(struct conf, field) }
+	{ sec, name, type, min, max, offsetof(struct conf, field), NULL }
+#define STRKEY(sec, name, field, check) \
+	{ sec, name, CONF_T_STRING, 0, sizeof(((struct conf *)0)->field) - 1, \
+	    offsetof(struct conf, field), check }
 
 /* In section order: conf_print writes them in this order. */
 static const struct conf_key keys[] = {
@@ -150,9 +166,14 @@ static const struct conf_key keys[] = {
 	KEY("server", "grace_period", CONF_T_DURATION, 0, HOUR,
 	    grace_period_ms),
 	KEY("server", "unix_mode", CONF_T_MODE, 0, 0777, unix_mode),
+	STRKEY("server", "user", user, check_name),
+	STRKEY("server", "group", group, check_name),
+	KEY("server", "allow_root", CONF_T_BOOL, 0, 1, allow_root),
+	STRKEY("server", "pid_file", pid_file, check_path),
 	KEY("workers", "mode", CONF_T_POOLMODE,
 	    CONF_POOL_STATIC, CONF_POOL_DYNAMIC, pool_mode),
 	KEY("workers", "start", CONF_T_INT, 1, 1024, workers),
+	KEY("workers", "min_ready", CONF_T_INT, 0, 1024, min_ready),
 	KEY("workers", "min_spare", CONF_T_INT, 0, 1024, min_spare),
 	KEY("workers", "max_spare", CONF_T_INT, 1, 1024, max_spare),
 	KEY("workers", "max", CONF_T_INT, 1, 1024, max_workers),
@@ -184,6 +205,8 @@ static const struct conf_key keys[] = {
 	KEY("connection", "max_blob", CONF_T_SIZE, 0, 64 * MIB, max_blob),
 	KEY("log", "level", CONF_T_LOGLEVEL,
 	    LOG_LEVEL_ERROR, LOG_LEVEL_DEBUG, log_level),
+	STRKEY("log", "target", log_target, check_log_target),
+	STRKEY("log", "access_log", access_log, check_access_log),
 };
 #define NKEYS		(sizeof(keys) / sizeof(keys[0]))
 
@@ -225,6 +248,8 @@ static const struct conf_typeinfo types[] = {
 	    loglevel_parse, loglevel_name },
 	[CONF_T_POOLMODE] = { "a pool mode", 0, NULL, false,
 	    poolmode_parse, poolmode_name },
+	[CONF_T_BOOL] = { "yes or no", 0, NULL, false, bool_parse, bool_name },
+	[CONF_T_STRING] = { "a string", 0, NULL, false, NULL, NULL },
 };
 
 static const char *const protocol_names[] = {
@@ -242,6 +267,7 @@ conf_defaults(struct conf *conf)
 	conf->backlog = 1024;
 	conf->grace_period_ms = 10 * SEC;
 	conf->unix_mode = 0660;
+	conf->allow_root = false;
 	conf->pool_mode = CONF_POOL_STATIC;
 	conf->workers = 4;
 	conf->min_spare = 2;
@@ -264,6 +290,8 @@ conf_defaults(struct conf *conf)
 	conf->max_sleep_ms = 10 * SEC;
 	conf->max_blob = MIB;
 	conf->log_level = LOG_LEVEL_INFO;
+	snprintf(conf->log_target, sizeof(conf->log_target), "stderr");
+	snprintf(conf->access_log, sizeof(conf->access_log), "off");
 }
 
 static enum conf_error
@@ -424,6 +452,11 @@ validate_workers(const struct conf *conf, char *err, size_t errlen)
 		    conf->max_workers);
 		return -1;
 	}
+	if (conf->min_ready > conf->workers) {
+		conf_err(err, errlen, "[workers] min_ready (%d) must not exceed "
+		    "start (%d)", conf->min_ready, conf->workers);
+		return -1;
+	}
 	if (conf->workers > conf->max_workers) {
 		conf_err(err, errlen, "[workers] start (%d) must not exceed "
 		    "max (%d)", conf->workers, conf->max_workers);
@@ -463,6 +496,11 @@ conf_print(const struct conf *conf, FILE *out)
 				for (i = 0; i < conf->nlisten; i++)
 					fprintf(out, "%s = %s\n", keys[k].name,
 					    conf->listen[i]);
+				continue;
+			}
+			if (keys[k].type == CONF_T_STRING) {
+				fprintf(out, "%s = %s\n", keys[k].name,
+				    (const char *)conf + keys[k].offset);
 				continue;
 			}
 			format_value(keys[k].type, conf_get(conf, &keys[k]),
@@ -593,6 +631,8 @@ conf_apply(struct conf *conf, const struct conf_key *key, const char *value,
 		    reason);
 		return -1;
 	}
+	if (key->type == CONF_T_STRING)
+		return conf_apply_string(conf, key, value, err, errlen);
 	format_accepted(key, accepted, sizeof(accepted));
 	rc = parse_value(key->type, value, &v);
 	if (rc == PARSE_OK && v >= key->min && v <= key->max) {
@@ -614,6 +654,91 @@ conf_apply(struct conf *conf, const struct conf_key *key, const char *value,
 		conf_err(err, errlen, "[%s] %s: '%s' is not %s (accepted: %s)",
 		    key->section, key->name, value, t->noun, accepted);
 	return -1;
+}
+
+/* An empty value unsets the key; anything else must pass its check. */
+static int
+conf_apply_string(struct conf *conf, const struct conf_key *key,
+    const char *value, char *err, size_t errlen)
+{
+	char *field = (char *)conf + key->offset;
+	const char *accepted;
+
+	if (strlen(value) > (size_t)key->max) {
+		conf_err(err, errlen, "[%s] %s: longer than %lld characters",
+		    key->section, key->name, (long long)key->max);
+		return -1;
+	}
+	if (*value != '\0' && (accepted = key->check(value)) != NULL) {
+		conf_err(err, errlen, "[%s] %s: '%s' is not accepted (accepted: "
+		    "%s)", key->section, key->name, value, accepted);
+		return -1;
+	}
+	memcpy(field, value, strlen(value) + 1);
+	return 0;
+}
+
+/* User and group names: what useradd accepts, nothing a shell would see. */
+static const char *
+check_name(const char *v)
+{
+	const char *p;
+
+	for (p = v; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' ||
+		    *p == '.'))
+			return "a user or group name: letters, digits, _ - .";
+	return NULL;
+}
+
+static const char *
+check_path(const char *v)
+{
+	return v[0] == '/' ? NULL : "an absolute path";
+}
+
+static const char *
+check_log_target(const char *v)
+{
+	if (strcmp(v, "stderr") == 0 || strcmp(v, "syslog") == 0 ||
+	    v[0] == '/')
+		return NULL;
+	return "stderr, syslog, or an absolute file path";
+}
+
+static const char *
+check_access_log(const char *v)
+{
+	if (strcmp(v, "off") == 0 || v[0] == '/')
+		return NULL;
+	return "off, or an absolute file path";
+}
+
+static int
+bool_parse(const char *name, int64_t *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(name, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcasecmp(name, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static const char *
+bool_name(int64_t v)
+{
+	return v ? "yes" : "no";
 }
 
 /* Add a listener in its canonical form; refuse a full list or a repeat. */
@@ -665,6 +790,10 @@ conf_get(const struct conf *conf, const struct conf_key *key)
 		return *(const enum log_level *)field;
 	case CONF_T_POOLMODE:
 		return *(const enum conf_pool_mode *)field;
+	case CONF_T_BOOL:
+		return *(const bool *)field;
+	case CONF_T_STRING:
+		break;
 	case CONF_T_LISTEN:
 		break;
 	}
@@ -698,6 +827,11 @@ conf_put(struct conf *conf, const struct conf_key *key, int64_t v)
 		break;
 	case CONF_T_POOLMODE:
 		*(enum conf_pool_mode *)field = (enum conf_pool_mode)v;
+		break;
+	case CONF_T_BOOL:
+		*(bool *)field = v != 0;
+		break;
+	case CONF_T_STRING:
 		break;
 	case CONF_T_LISTEN:
 		break;

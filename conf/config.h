@@ -20,6 +20,8 @@
 #include "common/net.h"
 
 #define CONF_LISTEN_MAX		16
+#define CONF_NAME_MAX		64	/* user and group names */
+#define CONF_PATH_MAX		256	/* file paths in the configuration */
 #define CONF_ERR_MAX		512
 
 enum conf_protocol {
@@ -40,10 +42,15 @@ struct conf {
 	int		 backlog;
 	int64_t		 grace_period_ms;
 	unsigned	 unix_mode;
+	char		 user[CONF_NAME_MAX];	/* "": do not switch */
+	char		 group[CONF_NAME_MAX];	/* "": the user's group */
+	bool		 allow_root;
+	char		 pid_file[CONF_PATH_MAX];	/* "": none */
 
 	/* [workers] */
 	enum conf_pool_mode pool_mode;		/* key "mode" */
 	int		 workers;		/* key "start" */
+	int		 min_ready;		/* 0: all of start */
 	int		 min_spare;
 	int		 max_spare;
 	int		 max_workers;		/* key "max" */
@@ -68,6 +75,8 @@ struct conf {
 
 	/* [log] */
 	enum log_level	 log_level;
+	char		 log_target[CONF_PATH_MAX];	/* stderr, syslog, PATH */
+	char		 access_log[CONF_PATH_MAX];	/* "": off */
 };
 
 void	 conf_defaults(struct conf *conf);

@@ -22,6 +22,7 @@
 #include "server/master.h"
 
 #define EXIT_OSERR		71
+#define EXIT_CONFIG		78
 /* Idle workers above max_spare must stay idle this long to be retired. */
 #define IDLE_GRACE_MS		2000
 #define TICK_DYNAMIC_MS		50
@@ -75,6 +76,9 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		break;
 	case SIGTTOU:
 		adjust_pool(m, -1);
+		break;
+	case SIGUSR1:
+		logfiles_reopen(m);
 		break;
 	default:
 		log_warnx("SIG%s received: not supported in this version; "
@@ -213,6 +217,7 @@ static int
 master_init(struct master *m, const struct conf *conf,
     const struct conf_source *src)
 {
+	char err[CONF_ERR_MAX];
 	struct timeval tick;
 	int64_t tick_ms;
 	size_t i;
@@ -223,6 +228,7 @@ master_init(struct master *m, const struct conf *conf,
 	m->pid = getpid();
 	m->generation = 1;
 	m->lifeline[0] = m->lifeline[1] = -1;
+	m->access_fd = -1;
 	future_init(&m->check);
 	m->limits = (struct pool_limits){
 		.mode = conf->pool_mode,
@@ -261,7 +267,17 @@ master_init(struct master *m, const struct conf *conf,
 		log_error("pipe2 for the lifeline");
 		return -1;
 	}
+	if (creds_resolve(conf, &m->creds, err, sizeof(err)) == -1) {
+		log_errorx("%s", err);
+		m->exit_status = EXIT_CONFIG;
+		return -1;
+	}
+	if (m->creds.switch_user)
+		log_info("workers run as user %s (uid %ld, gid %ld)",
+		    m->creds.user, (long)m->creds.uid, (long)m->creds.gid);
 	if (listeners_open(m) == -1)
+		return -1;
+	if (logfiles_open(m, conf) == -1)
 		return -1;
 	if (supervise_init(m) == -1) {
 		log_error("allocating %d worker slots", SLOTS_MAX);
@@ -277,6 +293,7 @@ master_free(struct master *m)
 	int i;
 
 	supervise_free(m);
+	logfiles_close(m);
 	listeners_close(m);
 	close_lifeline(m);
 	if (m->lifeline[0] != -1)
@@ -303,7 +320,7 @@ master_run(const struct conf *conf, const struct conf_source *src)
 	proctitle_set("forkline: master");
 	if (master_init(&m, conf, src) == -1) {
 		master_free(&m);
-		return EXIT_OSERR;
+		return m.exit_status != 0 ? m.exit_status : EXIT_OSERR;
 	}
 	log_info("forkline %s started: %s pool of %d worker%s, %s protocol",
 	    FORKLINE_VERSION, conf_pool_mode_name(conf->pool_mode),

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/creds.h"
 #include "common/future.h"
 #include "common/health.h"
 #include "common/net.h"
@@ -119,6 +120,9 @@ struct master {
 	/* Master holds the write end; its EOF tells every worker to stop. */
 	int			 lifeline[2];
 
+	struct creds		 creds;		/* who workers run as */
+	int			 access_fd;	/* -1: no access log */
+
 	struct slot		*slots;		/* SLOTS_MAX of them */
 	struct pool_limits	 limits;
 	int64_t			 surplus_since_ms;
@@ -167,6 +171,11 @@ void	 supervise_pool_step(struct master *m);
 void	 reload_start(struct master *m);
 void	 reload_reap(struct master *m);
 void	 reload_worker_ready(struct master *m);
+
+/* logfiles.c */
+int	 logfiles_open(struct master *m, const struct conf *conf);
+void	 logfiles_reopen(struct master *m);
+void	 logfiles_close(struct master *m);
 
 /* master.c */
 int	 master_run(const struct conf *conf, const struct conf_source *src);

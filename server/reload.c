@@ -20,6 +20,7 @@ static void	 on_check_pipe(evutil_socket_t, short, void *);
 static void	 on_check_done(struct future *, const struct future_result *,
 		    void *);
 static void	 apply(struct master *);
+static bool	 listener_in(const struct master *, int);
 static void	 swap_listeners(struct master *, struct listener *, int);
 static void	 drain_old_generations(struct master *);
 
@@ -122,6 +123,17 @@ on_check_done(struct future *f, const struct future_result *r, void *arg)
 	future_free(f);
 }
 
+static bool
+listener_in(const struct master *m, int fd)
+{
+	int i;
+
+	for (i = 0; i < m->nlisteners; i++)
+		if (m->listeners[i].fd == fd)
+			return true;
+	return false;
+}
+
 /* Close what the new set no longer has; the old workers keep their own. */
 static void
 swap_listeners(struct master *m, struct listener *next, int n)
@@ -157,6 +169,14 @@ apply(struct master *m)
 	if (listeners_update(m, &next, next_set, &n) == -1) {
 		log_errorx("reload: cannot open the new listeners; still "
 		    "serving generation %u unchanged", m->generation);
+		return;
+	}
+	if (logfiles_open(m, &next) == -1) {
+		log_errorx("reload: cannot open the new log files; still "
+		    "serving generation %u unchanged", m->generation);
+		for (i = 0; i < n; i++)
+			if (!listener_in(m, next_set[i].fd))
+				listeners_close_set(&next_set[i], 1);
 		return;
 	}
 	swap_listeners(m, next_set, n);

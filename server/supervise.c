@@ -144,6 +144,8 @@ worker_child(int report_fd, void *arg)
 		.nlisteners = m->nlisteners,
 		.lifeline = m->lifeline[0],
 		.report_fd = report_fd,
+		.access_fd = m->access_fd,
+		.creds = &m->creds,
 		.slot = s->num,
 		.generation = s->generation,
 		.master = m->pid,
@@ -154,7 +156,7 @@ worker_child(int report_fd, void *arg)
 static int
 spawn_into(struct master *m, struct slot *s)
 {
-	int keep[CONF_LISTEN_MAX + 1];
+	int keep[CONF_LISTEN_MAX + 3];
 	struct future_spec spec = {
 		.type = FUTURE_RECORDS,
 		.record_size = sizeof(struct health_report),
@@ -168,6 +170,10 @@ spawn_into(struct master *m, struct slot *s)
 	for (i = 0; i < m->nlisteners; i++)
 		keep[i] = m->listeners[i].fd;
 	keep[i++] = m->lifeline[0];
+	if (m->access_fd != -1)
+		keep[i++] = m->access_fd;
+	if (log_fd() != -1)
+		keep[i++] = log_fd();
 	spec.nkeep = i;
 	s->generation = m->generation;
 	if (future_spawn(&s->fut, &spec, worker_child, s) == -1) {

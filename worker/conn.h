@@ -30,6 +30,12 @@ struct conn {
 	size_t		 outlen;
 	int64_t		 send_timeout_ms;
 	bool		 broken;	/* a write failed or timed out */
+
+	/* For the access log line. */
+	char		 started_text[32];
+	uint64_t	 requests_before;
+	uint64_t	 bytes_in_before;
+	uint64_t	 bytes_out_before;
 };
 
 enum conn_event {

@@ -89,14 +89,10 @@ static int
 reply_time(struct conn *c, bool crlf)
 {
 	struct timespec ts;
-	struct tm tm;
-	char buf[64];
-	size_t n;
+	char buf[32];
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, sizeof(buf) - n, ".%03ldZ", ts.tv_nsec / 1000000);
+	format_time(&ts, buf, sizeof(buf));
 	return reply_str(c, buf, crlf);
 }
 

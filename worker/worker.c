@@ -8,6 +8,7 @@
  * request in hand is always finished.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <execinfo.h>
 #include <stdio.h>
 #include <sys/resource.h>
@@ -35,10 +36,15 @@
 #define WORKER_EXIT_OS		71	/* EX_OSERR: set-up failed */
 
 static volatile sig_atomic_t	 draining;
+static volatile sig_atomic_t	 reopen_logs;
+static int			 access_fd = -1;
 static struct worker		 self;
 static char			 out_buf[CONN_OUT_CAP];
 
 static void	 on_sigterm(int);
+static void	 on_sigusr1(int);
+static void	 reopen_log_files(void);
+static void	 access_log(const struct conn *, enum proto_end, int64_t);
 static void	 on_sigabrt(int);
 static void	 test_fault(void);
 static void	 check_recycle(void);
@@ -81,6 +87,62 @@ on_sigterm(int sig)
 	draining = 1;
 }
 
+static void
+on_sigusr1(int sig)
+{
+	(void)sig;
+	reopen_logs = 1;
+}
+
+/*
+ * SIGUSR1 from the master, which has already created the new files (owned
+ * by this worker's user): reopen them by path. A failure keeps the old
+ * file, which still works.
+ */
+static void
+reopen_log_files(void)
+{
+	const char *path = self.env->conf->access_log;
+	int fd;
+
+	reopen_logs = 0;
+	if (log_reopen() == -1)
+		log_warn("reopening the log file");
+	if (access_fd == -1)
+		return;
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd == -1 || dup2(fd, access_fd) == -1)
+		log_warn("reopening the access log %s", path);
+	if (fd != -1)
+		close(fd);
+}
+
+/*
+ * One line per connection, written with one write(2) to a file opened
+ * with O_APPEND, so lines from all workers never mix. Nothing the client
+ * sent goes into it: the peer is an address we formatted.
+ */
+static void
+access_log(const struct conn *c, enum proto_end end, int64_t started_ms)
+{
+	char line[512];
+	int n;
+
+	if (access_fd == -1)
+		return;
+	n = snprintf(line, sizeof(line), "%s peer=%s pid=%ld worker=%d "
+	    "duration_ms=%lld requests=%llu bytes_in=%llu bytes_out=%llu "
+	    "end=\"%s\"\n", c->started_text, c->peer, (long)getpid(),
+	    self.env->slot, (long long)(now_ms() - started_ms),
+	    (unsigned long long)(self.stats.requests - c->requests_before),
+	    (unsigned long long)(self.stats.bytes_in - c->bytes_in_before),
+	    (unsigned long long)(self.stats.bytes_out - c->bytes_out_before),
+	    proto_end_name(end));
+	if (n > 0 && write(access_fd, line, (size_t)n < sizeof(line) ?
+	    (size_t)n : sizeof(line) - 1) == -1)
+		log_warn("writing the access log");
+}
+
 /*
  * Right after fork. future_spawn has already closed every fd this worker
  * has no business with (other workers' pipes, libevent's fds, the
@@ -90,7 +152,13 @@ on_sigterm(int sig)
 static void
 setup_process(const struct worker_env *env)
 {
+	char err[256];
+
+	log_after_fork();
 	log_set_role("worker %d", env->slot);
+	if (creds_apply(env->creds, err, sizeof(err)) == -1)
+		fatalx(WORKER_EXIT_OS, "%s", err);
+	access_fd = env->access_fd;
 	proctitle_set("forkline: worker %d", env->slot);
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1)
 		log_warn("prctl(PR_SET_PDEATHSIG)");
@@ -176,8 +244,9 @@ setup_signals(void)
 	sigaction(SIGQUIT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGPIPE, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGUSR2, &sa, NULL);
+	sa.sa_handler = on_sigusr1;
+	sigaction(SIGUSR1, &sa, NULL);
 	sa.sa_handler = on_sigterm;
 	sigaction(SIGTERM, &sa, NULL);
 	sa.sa_handler = on_sigabrt;
@@ -185,8 +254,10 @@ setup_signals(void)
 
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &block, &self.wait_mask);
 	sigdelset(&self.wait_mask, SIGTERM);
+	sigdelset(&self.wait_mask, SIGUSR1);
 }
 
 static int
@@ -274,6 +345,7 @@ serve(int fd, const struct sockaddr_storage *ss, socklen_t len)
 	    .send_timeout_ms = self.env->conf->send_timeout_ms };
 	struct timespec ts;
 	enum proto_end end;
+	int64_t started_ms;
 	int on = 1;
 
 	net_format((const struct sockaddr *)ss, len, c.peer, sizeof(c.peer));
@@ -281,6 +353,11 @@ serve(int fd, const struct sockaddr_storage *ss, socklen_t len)
 	    TCP_NODELAY, &on, sizeof(on)) == -1)
 		log_warn("%s: setsockopt(TCP_NODELAY)", c.peer);
 	clock_gettime(CLOCK_REALTIME, &ts);
+	started_ms = now_ms();
+	format_time(&ts, c.started_text, sizeof(c.started_text));
+	c.requests_before = self.stats.requests;
+	c.bytes_in_before = self.stats.bytes_in;
+	c.bytes_out_before = self.stats.bytes_out;
 	self.stats.connections++;
 	self.stats.conn_started_ms = (int64_t)ts.tv_sec * 1000 +
 	    ts.tv_nsec / 1000000;
@@ -295,6 +372,7 @@ serve(int fd, const struct sockaddr_storage *ss, socklen_t len)
 		end = proto_line_serve(&c);
 	log_debug("%s: closed: %s", c.peer, proto_end_name(end));
 	close(fd);
+	access_log(&c, end, started_ms);
 	self.peer = NULL;
 	self.stats.conn_started_ms = 0;
 	check_recycle();
@@ -335,6 +413,8 @@ worker_main(const struct worker_env *env)
 	log_debug("serving");
 
 	while (!draining) {
+		if (reopen_logs)
+			reopen_log_files();
 		if (pause) {
 			pause_accepting(env->lifeline, ACCEPT_PAUSE_MS);
 			pause = 0;

@@ -13,6 +13,7 @@
 #include <stdnoreturn.h>
 #include <sys/types.h>
 
+#include "common/creds.h"
 #include "conf/config.h"
 
 /* What the master hands a new worker. */
@@ -22,6 +23,8 @@ struct worker_env {
 	int			 nlisteners;
 	int			 lifeline;	/* read end; EOF = stop */
 	int			 report_fd;	/* health pipe, write end */
+	int			 access_fd;	/* access log, or -1 */
+	const struct creds	*creds;		/* who to become */
 	int			 slot;		/* 1..N, stable across restarts */
 	unsigned		 generation;
 	pid_t			 master;

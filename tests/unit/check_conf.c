@@ -93,6 +93,13 @@ assert_conf_equal(const struct conf *a, const struct conf *b)
 	ck_assert_int_eq(a->max_sleep_ms, b->max_sleep_ms);
 	ck_assert_uint_eq(a->max_blob, b->max_blob);
 	ck_assert_int_eq(a->log_level, b->log_level);
+	ck_assert_str_eq(a->user, b->user);
+	ck_assert_str_eq(a->group, b->group);
+	ck_assert_int_eq(a->allow_root, b->allow_root);
+	ck_assert_str_eq(a->pid_file, b->pid_file);
+	ck_assert_int_eq(a->min_ready, b->min_ready);
+	ck_assert_str_eq(a->log_target, b->log_target);
+	ck_assert_str_eq(a->access_log, b->access_log);
 }
 
 static void
@@ -731,6 +738,10 @@ START_TEST(test_print_round_trip)
 	conf.unix_mode = 0604;
 	conf.workers = 1024;
 	conf.pool_mode = CONF_POOL_DYNAMIC;
+	snprintf(conf.user, sizeof(conf.user), "nobody");
+	conf.allow_root = true;
+	snprintf(conf.pid_file, sizeof(conf.pid_file), "/run/forkline.pid");
+	snprintf(conf.log_target, sizeof(conf.log_target), "/var/log/fl.log");
 	conf.min_spare = 3;
 	conf.max_spare = 9;
 	conf.max_workers = 1024;
@@ -755,7 +766,11 @@ START_TEST(test_print_round_trip)
 	    "protocol = echo\nbacklog = 17\ngrace_period = 250ms\n"
 	    "unix_mode = 0604\n");
 	assert_contains(text, "[workers]\nmode = dynamic\nstart = 1024\n"
-	    "min_spare = 3\nmax_spare = 9\nmax = 1024\n");
+	    "min_ready = 0\nmin_spare = 3\nmax_spare = 9\nmax = 1024\n");
+	assert_contains(text, "unix_mode = 0604\nuser = nobody\ngroup = \n"
+	    "allow_root = yes\npid_file = /run/forkline.pid\n");
+	assert_contains(text, "[log]\nlevel = debug\ntarget = /var/log/fl.log\n"
+	    "access_log = off\n");
 	assert_contains(text, "max_rss = 512M\nrecycle_concurrency = 2\n"
 	    "heartbeat_interval = 250ms\nworker_timeout = 5s\n");
 	assert_contains(text, "[connection]\nidle_timeout = 5m\n"
@@ -867,7 +882,7 @@ START_TEST(test_shipped_example_uncommented)
 	unlink(tmpl);
 	ck_assert_msg(rc == 0, "%s", err);
 	/* Every key of the table is documented in the example. */
-	ck_assert_int_eq(nkeys, 27);
+	ck_assert_int_eq(nkeys, 34);
 	assert_conf_equal(&conf, &def);
 }
 END_TEST
