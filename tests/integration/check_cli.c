@@ -461,14 +461,5 @@ cli_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	harness_init();
-	sr = srunner_create(cli_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	harness_cleanup();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return harness_main(cli_suite);
 }

@@ -15,23 +15,6 @@
 #define DEFAULT_GRACE_MS	10000
 #define SLACK_MS		5000
 
-/* Pids of the master's children, to find one in a set or out of it. */
-struct pidset {
-	pid_t	 pids[HARNESS_MAX_PIDS];
-	int	 n;
-};
-
-static bool
-pidset_has(const struct pidset *set, pid_t pid)
-{
-	int	 i;
-
-	for (i = 0; i < set->n; i++)
-		if (set->pids[i] == pid)
-			return true;
-	return false;
-}
-
 static void
 start_with_config(struct server *s, char *path, size_t len,
     const char *conf, const char *const extra[])
@@ -46,13 +29,6 @@ start_with_config(struct server *s, char *path, size_t len,
 	}
 	args[i + 2] = NULL;
 	server_start(s, args);
-}
-
-static void
-stop_expect_zero(struct server *s)
-{
-	server_stop(s);
-	server_assert_exit(s, 0, "SIGTERM at the end of the test");
 }
 
 /* Does line hold the decimal n as a whole number? */
@@ -117,23 +93,6 @@ worker_slot(pid_t pid)
 	    title[end] != '\0')
 		return 0;
 	return slot;
-}
-
-struct replaced {
-	const struct server	*s;
-	pid_t			 gone;
-	int			 n;
-	struct pidset		 now;
-};
-
-/* n children again, the dead one not among them. */
-static bool
-worker_replaced(void *arg)
-{
-	struct replaced	*r = arg;
-
-	r->now.n = server_workers(r->s, r->now.pids, HARNESS_MAX_PIDS);
-	return r->now.n == r->n && !pidset_has(&r->now, r->gone);
 }
 
 static void
@@ -215,7 +174,7 @@ START_TEST(test_worker_killed)
 	assert_replaced(&s, (pid_t)ia.pid, 4, &before);
 	close(a);
 	close(b);
-	stop_expect_zero(&s);
+	server_stop_expect_zero(&s);
 }
 END_TEST
 
@@ -249,7 +208,7 @@ START_TEST(test_idle_timeout)
 	client_expect(fd, "BYE idle timeout\n");
 	client_expect_close(fd, false);
 	close(fd);
-	stop_expect_zero(&s);
+	server_stop_expect_zero(&s);
 }
 END_TEST
 
@@ -424,7 +383,7 @@ START_TEST(test_process_titles)
 	ck_assert_msg(harness_wait_until(workers_titled, &t, HARNESS_READY_MS),
 	    "expected 3 workers titled \"forkline: worker 1\" .. \"forkline: "
 	    "worker 3\", the master's children are:%s", t.seen);
-	stop_expect_zero(&s);
+	server_stop_expect_zero(&s);
 }
 END_TEST
 
@@ -451,7 +410,7 @@ START_TEST(test_inherited_listener_wins)
 	    "log for the inherited listener", line);
 	ck_assert_msg(server_log_contains(&s, "ignor"), "expected the log to "
 	    "say that the listen setting is ignored under LISTEN_FDS");
-	stop_expect_zero(&s);
+	server_stop_expect_zero(&s);
 	close(held);
 }
 END_TEST
@@ -486,14 +445,5 @@ lifecycle_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	harness_init();
-	sr = srunner_create(lifecycle_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	harness_cleanup();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return harness_main(lifecycle_suite);
 }

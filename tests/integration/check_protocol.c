@@ -565,14 +565,5 @@ protocol_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	harness_init();
-	sr = srunner_create(protocol_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	harness_cleanup();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return harness_main(protocol_suite);
 }

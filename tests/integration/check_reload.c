@@ -16,37 +16,6 @@
 #include "tests/support/harness.h"
 #include "tests/support/load.h"
 
-/* Pids of the master's children. */
-struct pidset {
-	pid_t	 pids[HARNESS_MAX_PIDS];
-	int	 n;
-};
-
-static bool
-pidset_has(const struct pidset *set, pid_t pid)
-{
-	int	 i;
-
-	for (i = 0; i < set->n; i++)
-		if (set->pids[i] == pid)
-			return true;
-	return false;
-}
-
-static const char *
-pidset_text(const struct pidset *set)
-{
-	static char	 buf[512];
-	size_t		 off = 0;
-	int		 i;
-
-	buf[0] = '\0';
-	for (i = 0; i < set->n && off < sizeof(buf) - 16; i++)
-		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%ld",
-		    i == 0 ? "" : " ", (long)set->pids[i]);
-	return buf;
-}
-
 /*
  * Replace the file's contents the way an editor or a deployment tool
  * does: write a new file and rename it over the old one, so the server
@@ -78,24 +47,6 @@ start_with_config(struct server *s, char *path, size_t len,
 	harness_write_file(path, len, "reload-", ".conf", conf);
 	server_start(s, args);
 }
-
-static void
-stop_expect_zero(struct server *s)
-{
-	server_stop(s);
-	server_assert_exit(s, 0, "SIGTERM at the end of the test");
-}
-
-/* Fail, quoting the master lines that hold needle. */
-#define assert_log(s, cond, needle, ...) do {				\
-	if (!(cond)) {							\
-		char	 m_[1024];					\
-		snprintf(m_, sizeof(m_), __VA_ARGS__);			\
-		ck_abort_msg("%s\nmaster log lines with \"%s\":%s\n"	\
-		    "(log: %s)", m_, (needle), log_lines((s), (needle)),	\
-		    (s)->log);						\
-	}								\
-} while (0)
 
 /* n fresh connections, each asked INFO: every one from generation gen. */
 static void
@@ -170,7 +121,7 @@ START_TEST(test_reload_under_load)
 		    "reload worker %ld of generation 1 [%s] is still a child",
 		    (long)now.pids[i], pidset_text(&gen1));
 	assert_generation(&s, 6, 2, &gen1);
-	stop_expect_zero(&s);
+	server_stop_expect_zero(&s);
 }
 END_TEST
 
@@ -219,7 +170,7 @@ START_TEST(test_reload_invalid_keeps_serving)
 	client_request(fd, "PING\n", "PONG\n");
 	close(fd);
 	assert_generation(&s, 3, 1, NULL);
-	stop_expect_zero(&s);
+	server_stop_expect_zero(&s);
 }
 END_TEST
 
@@ -240,14 +191,5 @@ reload_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	harness_init();
-	sr = srunner_create(reload_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	harness_cleanup();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return harness_main(reload_suite);
 }

@@ -25,39 +25,6 @@
 #include "tests/support/load.h"
 
 #define SLACK_MS		6000
-#define PIDS_MAX		1024	/* children of a large dynamic pool */
-
-/* Pids of the master's children, to find one in a set or out of it. */
-struct pidset {
-	pid_t	 pids[PIDS_MAX];
-	int	 n;
-};
-
-static bool
-pidset_has(const struct pidset *set, pid_t pid)
-{
-	int	 i;
-
-	for (i = 0; i < set->n; i++)
-		if (set->pids[i] == pid)
-			return true;
-	return false;
-}
-
-/* "[pid pid ...]" for messages; a static buffer. */
-static const char *
-pidset_text(const struct pidset *set)
-{
-	static char	 buf[512];
-	size_t		 off = 0;
-	int		 i;
-
-	buf[0] = '\0';
-	for (i = 0; i < set->n && off < sizeof(buf) - 16; i++)
-		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%ld",
-		    i == 0 ? "" : " ", (long)set->pids[i]);
-	return buf;
-}
 
 /* Write conf to a new file, start the server with -c FILE and extra. */
 static void
@@ -78,24 +45,6 @@ start_with_config(struct server *s, const char *conf,
 		server_launch(s, args);
 }
 
-static void
-stop_expect_zero(struct server *s)
-{
-	server_stop(s);
-	server_assert_exit(s, 0, "SIGTERM at the end of the test");
-}
-
-/* Fail, quoting the master lines that hold needle. */
-#define assert_log(s, cond, needle, ...) do {				\
-	if (!(cond)) {							\
-		char	 m_[1024];					\
-		snprintf(m_, sizeof(m_), __VA_ARGS__);			\
-		ck_abort_msg("%s\nmaster log lines with \"%s\":%s\n"	\
-		    "(log: %s)", m_, (needle), log_lines((s), (needle)),	\
-		    (s)->log);						\
-	}								\
-} while (0)
-
 /* Worker pids from the master's "started worker N (pid P, ..." lines. */
 static int
 started_pids(const struct server *s, pid_t *out, int max)
@@ -113,24 +62,6 @@ started_pids(const struct server *s, pid_t *out, int max)
 			out[n++] = (pid_t)pid;
 	free(text);
 	return n;
-}
-
-struct replaced {
-	const struct server	*s;
-	pid_t			 gone;
-	int			 n;
-	struct pidset		 now;
-};
-
-/* n children again, the dead one not among them and not alive. */
-static bool
-worker_replaced(void *arg)
-{
-	struct replaced	*r = arg;
-
-	r->now.n = children(r->s, r->now.pids, PIDS_MAX);
-	return r->now.n == r->n && !pidset_has(&r->now, r->gone) &&
-	    !ps_alive(r->gone);
 }
 
 /* Wait for gone's replacement; assert exactly one pid is new. */
@@ -192,7 +123,7 @@ START_TEST(test_crash_replaced)
 	    log_count(&s, needle, 0));
 	assert_log(&s, log_count(&s, "crashed", 0) == 1, "crashed",
 	    "one worker crashed; expected one \"crashed\" line in all");
-	stop_expect_zero(&s);
+	server_stop_expect_zero(&s);
 }
 END_TEST
 
@@ -361,7 +292,7 @@ START_TEST(test_hung_worker)
 	assert_log(&s, log_count(&s, "crashed", 0) == 0, "crashed",
 	    "a worker killed as hung was also reported as crashed");
 	assert_pings(&s);
-	stop_expect_zero(&s);
+	server_stop_expect_zero(&s);
 }
 END_TEST
 
@@ -394,7 +325,7 @@ START_TEST(test_long_request_not_hung)
 	    "every 100ms) was taken for hung");
 	ck_assert_msg(ps_alive((pid_t)before.pid), "the sleeping worker %ld "
 	    "is gone", before.pid);
-	stop_expect_zero(&s);
+	server_stop_expect_zero(&s);
 }
 END_TEST
 
@@ -437,7 +368,7 @@ START_TEST(test_recycle_no_loss)
 	server_wait_workers(&s, 2, before.pids);
 	assert_log(&s, log_count(&s, "crashed", 0) == 0, "crashed",
 	    "a worker crashed during recycling");
-	stop_expect_zero(&s);
+	server_stop_expect_zero(&s);
 }
 END_TEST
 
@@ -451,9 +382,9 @@ static bool
 children_at_most(void *arg)
 {
 	struct count_at_most	*c = arg;
-	pid_t			 pids[PIDS_MAX];
+	pid_t			 pids[HARNESS_MAX_PIDS];
 
-	c->n = children(c->s, pids, PIDS_MAX);
+	c->n = server_workers(c->s, pids, HARNESS_MAX_PIDS);
 	return c->n <= c->max;
 }
 
@@ -476,7 +407,7 @@ START_TEST(test_dynamic_grow_shrink)
 	struct load_spec spec = { .clients = 200, .total = 200, .per_conn = 1,
 	    .kind = LOAD_SLEEP, .sleep_ms = 1500, .reply_ms = 50000 };
 	struct count_at_most	 c;
-	pid_t			 pids[PIDS_MAX];
+	pid_t			 pids[HARNESS_MAX_PIDS];
 	struct server		 s;
 	struct load		*l;
 	int64_t			 t0, peak_at = 0;
@@ -487,7 +418,7 @@ START_TEST(test_dynamic_grow_shrink)
 	l = load_new(&spec);
 	t0 = harness_now_ms();
 	while (!load_run(l, 100) && harness_now_ms() - t0 < 55000) {
-		n = children(&s, pids, PIDS_MAX);
+		n = server_workers(&s, pids, HARNESS_MAX_PIDS);
 		if (n > peak) {
 			peak = n;
 			peak_at = harness_now_ms() - t0;
@@ -513,7 +444,7 @@ START_TEST(test_dynamic_grow_shrink)
 	    "%d workers (max_spare 4 + min_spare 1 + 1) within 10 s, the "
 	    "master has %d", peak, c.max, c.n);
 	assert_pings(&s);
-	stop_expect_zero(&s);
+	server_stop_expect_zero(&s);
 }
 END_TEST
 
@@ -545,7 +476,7 @@ START_TEST(test_ttin_ttou)
 		server_wait_workers(&s, steps[i].n, pids);
 	}
 	assert_pings(&s);
-	stop_expect_zero(&s);
+	server_stop_expect_zero(&s);
 }
 END_TEST
 
@@ -657,16 +588,8 @@ int
 main(void)
 {
 	struct rlimit	 no_core = { 0, 0 };
-	SRunner		*sr;
-	int		 failed;
 
 	/* Workers killed by SIGSEGV or SIGABRT must not write core files. */
 	setrlimit(RLIMIT_CORE, &no_core);
-	harness_init();
-	sr = srunner_create(supervise_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	harness_cleanup();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return harness_main(supervise_suite);
 }

@@ -28,6 +28,8 @@
 #define ARGS_MAX	64
 #define LOG_TAIL	3000
 #define QUOTE_MAX	200
+#define SERVERS_MAX	64	/* started and not yet reaped, per process */
+#define PIDSET_TEXT_MAX	512
 
 static void	 dir_remove(const char *path);
 static void	 fail_with_log(const struct server *s, const char *fmt, ...)
@@ -51,6 +53,8 @@ static int	 server_probe(struct server *s, int64_t deadline);
 static void	 server_parse_listen_addr(struct server *s);
 static int	 connect_bounded(int fd, const struct sockaddr *sa,
 		    socklen_t len, int timeout_ms);
+static int	 try_connect(int domain, const struct sockaddr *sa,
+		    socklen_t len);
 static int	 try_connect_port(int port);
 static int	 try_connect_unix(const char *path);
 static int	 try_open(const struct server *s);
@@ -65,7 +69,7 @@ static char	 tmp_dir[HARNESS_PATH_MAX];
 static pid_t	 tmp_owner;
 
 /* Servers to kill at exit, in the process that started them. */
-static pid_t	 live[HARNESS_MAX_PIDS];
+static pid_t	 live[SERVERS_MAX];
 static int	 nlive;
 static pid_t	 live_owner;
 
@@ -98,6 +102,21 @@ harness_cleanup(void)
 	}
 	dir_remove(tmp_dir);
 	tmp_dir[0] = '\0';
+}
+
+int
+harness_main(Suite *(*make)(void))
+{
+	SRunner	*sr;
+	int	 failed;
+
+	harness_init();
+	sr = srunner_create(make());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	harness_cleanup();
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
 const char *
@@ -375,7 +394,7 @@ registry_add(pid_t pid)
 		nlive = 0;
 		atexit(registry_atexit);
 	}
-	ck_assert_msg(nlive < HARNESS_MAX_PIDS, "too many servers");
+	ck_assert_msg(nlive < SERVERS_MAX, "too many servers");
 	live[nlive++] = pid;
 }
 
@@ -658,6 +677,13 @@ server_assert_exit(const struct server *s, int code, const char *what)
 	    harness_describe_status(s->status) : "is still running");
 }
 
+void
+server_stop_expect_zero(struct server *s)
+{
+	server_stop(s);
+	server_assert_exit(s, 0, "SIGTERM at the end of the test");
+}
+
 /*
  * Logs.
  */
@@ -849,6 +875,41 @@ server_is_worker(const struct server *s, pid_t pid)
 	return false;
 }
 
+bool
+pidset_has(const struct pidset *set, pid_t pid)
+{
+	int	 i;
+
+	for (i = 0; i < set->n; i++)
+		if (set->pids[i] == pid)
+			return true;
+	return false;
+}
+
+const char *
+pidset_text(const struct pidset *set)
+{
+	char	*buf = scratch();
+	size_t	 off = 0;
+	int	 i;
+
+	buf[0] = '\0';
+	for (i = 0; i < set->n && off < PIDSET_TEXT_MAX - 16; i++)
+		off += (size_t)snprintf(buf + off, PIDSET_TEXT_MAX - off,
+		    "%s%ld", i == 0 ? "" : " ", (long)set->pids[i]);
+	return buf;
+}
+
+bool
+worker_replaced(void *arg)
+{
+	struct replaced	*r = arg;
+
+	r->now.n = server_workers(r->s, r->now.pids, HARNESS_MAX_PIDS);
+	return r->now.n == r->n && !pidset_has(&r->now, r->gone) &&
+	    !ps_alive(r->gone);
+}
+
 struct count_wait {
 	const struct server	*s;
 	int			 n;
@@ -976,20 +1037,15 @@ connect_bounded(int fd, const struct sockaddr *sa, socklen_t len,
 	return 0;
 }
 
+/* A connected stream socket, or -1 with errno set. */
 static int
-try_connect_port(int port)
+try_connect(int domain, const struct sockaddr *sa, socklen_t len)
 {
-	struct sockaddr_in	 sin;
-	int			 fd, err;
+	int	 fd, err;
 
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(domain, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ck_assert_msg(fd != -1, "socket: %s", strerror(errno));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	err = connect_bounded(fd, (struct sockaddr *)&sin, sizeof(sin),
-	    HARNESS_REPLY_MS);
+	err = connect_bounded(fd, sa, len, HARNESS_REPLY_MS);
 	if (err != 0) {
 		close(fd);
 		errno = err;
@@ -999,25 +1055,27 @@ try_connect_port(int port)
 }
 
 static int
+try_connect_port(int port)
+{
+	struct sockaddr_in	 sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return try_connect(AF_INET, (struct sockaddr *)&sin, sizeof(sin));
+}
+
+static int
 try_connect_unix(const char *path)
 {
 	struct sockaddr_un	 sun;
-	int			 fd, err;
 
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ck_assert_msg(fd != -1, "socket: %s", strerror(errno));
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	ck_assert_msg(strlen(path) < sizeof(sun.sun_path), "path too long");
 	strcpy(sun.sun_path, path);
-	err = connect_bounded(fd, (struct sockaddr *)&sun, sizeof(sun),
-	    HARNESS_REPLY_MS);
-	if (err != 0) {
-		close(fd);
-		errno = err;
-		return -1;
-	}
-	return fd;
+	return try_connect(AF_UNIX, (struct sockaddr *)&sun, sizeof(sun));
 }
 
 static int

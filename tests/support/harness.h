@@ -12,7 +12,8 @@
  *
  * Temporary files (logs, configs, captured output, unix sockets) live in one
  * directory per test binary: harness_init() creates it in main() before the
- * runner forks the tests, harness_cleanup() removes it with its contents.
+ * runner forks the tests, harness_cleanup() removes it with its contents
+ * (harness_main() does both around running the suite).
  *
  * Leaks: Check runs each test in a forked child in its own process group and
  * ends it with _exit(1) on a failed assertion (atexit handlers do not run),
@@ -23,6 +24,7 @@
 #ifndef FORKLINE_HARNESS_H
 #define FORKLINE_HARNESS_H
 
+#include <check.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,7 +34,7 @@
 #define HARNESS_READY_MS	10000	/* server readiness */
 #define HARNESS_STOP_MS		20000	/* SIGTERM to exit, in server_stop */
 #define HARNESS_REPLY_MS	10000	/* one reply line */
-#define HARNESS_MAX_PIDS	64
+#define HARNESS_MAX_PIDS	1024	/* children of a large dynamic pool */
 
 /* Line results of client_read_line, besides a positive length. */
 #define CLIENT_EOF		0	/* orderly close before any byte */
@@ -44,6 +46,11 @@
 /* Directory and temporary files. */
 void	 harness_init(void);
 void	 harness_cleanup(void);
+/*
+ * A suite binary's main(): harness_init, run the suite make() returns
+ * (CK_NORMAL), harness_cleanup. EXIT_SUCCESS if no test failed.
+ */
+int	 harness_main(Suite *(*make)(void));
 const char *harness_dir(void);
 /* Write text to a new file "<dir>/<stem>XXXXXX<suffix>"; path in out. */
 void	 harness_write_file(char *out, size_t outlen, const char *stem,
@@ -126,6 +133,31 @@ int	 server_workers(const struct server *s, pid_t *out, int max);
 /* Wait until the master has exactly n children; their pids in out. */
 void	 server_wait_workers(const struct server *s, int n, pid_t *out);
 bool	 server_is_worker(const struct server *s, pid_t pid);
+/* SIGTERM, and assert the master exits 0 ("SIGTERM at the end of the
+ * test"). */
+void	 server_stop_expect_zero(struct server *s);
+
+/* Pids of the master's children, to find one in a set or out of it. */
+struct pidset {
+	pid_t	 pids[HARNESS_MAX_PIDS];
+	int	 n;
+};
+bool	 pidset_has(const struct pidset *set, pid_t pid);
+/* "pid pid ..." for messages (rotating static buffers, as harness_quote). */
+const char *pidset_text(const struct pidset *set);
+
+/*
+ * A worker's replacement, for harness_wait_until(worker_replaced, &r, ms):
+ * true once the master s has n children again (left in now), gone not
+ * among them and not alive (reaped, or at least a zombie).
+ */
+struct replaced {
+	const struct server	*s;
+	pid_t			 gone;
+	int			 n;
+	struct pidset		 now;
+};
+bool	 worker_replaced(void *arg);
 
 /* Run the binary to completion (no inherited listener), output captured. */
 struct run_result {

@@ -147,12 +147,6 @@ log_lines(const struct server *s, const char *needle)
 	return out[0] != '\0' ? out : " (none)";
 }
 
-int
-children(const struct server *s, pid_t *out, int max)
-{
-	return ps_children(s->pid, out, max);
-}
-
 /*
  * The request loop.
  */

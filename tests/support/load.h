@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "tests/support/harness.h"
@@ -40,8 +41,17 @@ bool	 log_wait_count(const struct server *s, const char *needle,
  * messages; a static buffer. */
 const char *log_lines(const struct server *s, const char *needle);
 
-/* The master's children, with room for large pools; count returned. */
-int	 children(const struct server *s, pid_t *out, int max);
+/* Unless cond, fail with the printf-style message, quoting the master
+ * lines of s that hold needle. */
+#define assert_log(s, cond, needle, ...) do {				\
+	if (!(cond)) {							\
+		char	 m_[1024];					\
+		snprintf(m_, sizeof(m_), __VA_ARGS__);			\
+		ck_abort_msg("%s\nmaster log lines with \"%s\":%s\n"	\
+		    "(log: %s)", m_, (needle), log_lines((s), (needle)),	\
+		    (s)->log);						\
+	}								\
+} while (0)
 
 enum load_request {
 	LOAD_PING,		/* "PING" -> "PONG" */

@@ -87,6 +87,8 @@ static void	 make_seqrec(struct seqrec *r, uint32_t seq);
 static void	 child_trampoline(int wfd, void *arg);
 static void	 spawn(struct future *f, struct future_spec *spec,
 		    future_child_fn fn, void *arg);
+static int	 spawn_go(struct future *f, struct future_spec *spec,
+		    future_child_fn fn, struct go_arg *a);
 static void	 records_spec(struct future_spec *spec, struct probe *p,
 		    size_t record_size);
 static void	 output_spec(struct future_spec *spec, enum future_type type,
@@ -100,6 +102,8 @@ static void	 wait_exited(pid_t pid, int timeout_ms);
 static void	 wait_output(struct future *f, const char *want,
 		    int timeout_ms);
 static void	 get_ok(struct future *f, int64_t timeout_ms);
+static int	 timed_get(struct future *f, int64_t timeout_ms,
+		    int64_t grace_ms, int *err, int64_t *elapsed);
 static void	 assert_exited(const struct future_result *r, int code);
 static void	 assert_signaled(const struct future_result *r, int sig);
 static void	 remove_dir(const char *dir);
@@ -232,6 +236,25 @@ spawn(struct future *f, struct future_spec *spec, future_child_fn fn,
 	    "future_spawn: %s", strerror(errno));
 	ck_assert_int_gt(f->pid, 0);
 	ck_assert_int_ge(f->fd, 0);
+}
+
+/*
+ * spawn() with a go pipe (see wait_go): the child keeps its read end, as
+ * a->go_fd. Returns the write end, for the test to write to or close.
+ */
+static int
+spawn_go(struct future *f, struct future_spec *spec, future_child_fn fn,
+    struct go_arg *a)
+{
+	int	 go[2];
+
+	ck_assert_int_eq(pipe2(go, O_CLOEXEC), 0);
+	a->go_fd = go[0];
+	spec->keep_fds = &a->go_fd;
+	spec->nkeep = 1;
+	spawn(f, spec, fn, a);
+	close(go[0]);
+	return go[1];
 }
 
 static void
@@ -385,6 +408,20 @@ get_ok(struct future *f, int64_t timeout_ms)
 	ck_assert_msg(future_get(f, timeout_ms, 100) == 0,
 	    "future_get: %s", strerror(errno));
 	ck_assert(f->done);
+}
+
+/* future_get, timed: its result, errno after it, the ms it took. */
+static int
+timed_get(struct future *f, int64_t timeout_ms, int64_t grace_ms, int *err,
+    int64_t *elapsed)
+{
+	int64_t	 t0 = clock_ms();
+	int	 rc;
+
+	rc = future_get(f, timeout_ms, grace_ms);
+	*err = errno;
+	*elapsed = clock_ms() - t0;
+	return rc;
 }
 
 static void
@@ -985,16 +1022,11 @@ START_TEST(test_done_eof_then_exit)
 	struct future_spec	 spec;
 	struct probe		 p = { .f = &f };
 	struct go_arg		 a;
-	int			 go[2];
+	int			 go;
 	enum future_io		 io;
 
-	ck_assert_int_eq(pipe2(go, O_CLOEXEC), 0);
-	a.go_fd = go[0];
 	records_spec(&spec, &p, 4);
-	spec.keep_fds = &go[0];
-	spec.nkeep = 1;
-	spawn(&f, &spec, child_one_record_then_go, &a);
-	close(go[0]);
+	go = spawn_go(&f, &spec, child_one_record_then_go, &a);
 
 	do {
 		wait_readable(f.fd, DRIVE_MS);
@@ -1006,7 +1038,7 @@ START_TEST(test_done_eof_then_exit)
 	ck_assert_int_eq(future_buffer(&f), FUTURE_EOF);
 	ck_assert_int_eq(p.done, 0);
 
-	close(go[1]);
+	close(go);
 	wait_exited(f.pid, DRIVE_MS);
 	ck_assert_int_eq(future_reap(&f), 1);
 	ck_assert_int_eq(p.done, 1);
@@ -1075,16 +1107,11 @@ START_TEST(test_again_is_not_eof)
 	struct future_spec	 spec;
 	struct probe		 p = { .f = &f };
 	struct go_arg		 a;
-	int			 go[2];
+	int			 go;
 	enum future_io		 io;
 
-	ck_assert_int_eq(pipe2(go, O_CLOEXEC), 0);
-	a.go_fd = go[0];
 	records_spec(&spec, &p, 4);
-	spec.keep_fds = &go[0];
-	spec.nkeep = 1;
-	spawn(&f, &spec, child_half_record_go_rest, &a);
-	close(go[0]);
+	go = spawn_go(&f, &spec, child_half_record_go_rest, &a);
 
 	/* Possibly before the child has written anything at all. */
 	io = future_buffer(&f);
@@ -1101,8 +1128,8 @@ START_TEST(test_again_is_not_eof)
 	ck_assert_int_eq(future_reap(&f), 0);
 	ck_assert(!f.eof && !f.done);
 
-	ck_assert_int_eq(write(go[1], "g", 1), 1);
-	close(go[1]);
+	ck_assert_int_eq(write(go, "g", 1), 1);
+	close(go);
 	drive(&f, DRIVE_MS);
 	ck_assert_int_eq(p.records, 1);
 	ck_assert_mem_eq(p.last, "abcd", 4);
@@ -1355,15 +1382,12 @@ START_TEST(test_get_timeout_term)
 {
 	struct future		 f;
 	struct future_spec	 spec;
-	int64_t			 t0, elapsed;
+	int64_t			 elapsed;
 	int			 rc, saved;
 
 	output_spec(&spec, FUTURE_STRING, 64);
 	spawn(&f, &spec, child_sleep, NULL);
-	t0 = clock_ms();
-	rc = future_get(&f, 200, 200);
-	saved = errno;
-	elapsed = clock_ms() - t0;
+	rc = timed_get(&f, 200, 200, &saved, &elapsed);
 	ck_assert_int_eq(rc, -1);
 	ck_assert_msg(saved == ETIMEDOUT, "want ETIMEDOUT, got %s",
 	    strerror(saved));
@@ -1379,16 +1403,13 @@ START_TEST(test_get_timeout_kill_after_grace)
 {
 	struct future		 f;
 	struct future_spec	 spec;
-	int64_t			 t0, elapsed;
+	int64_t			 elapsed;
 	int			 rc, saved;
 
 	output_spec(&spec, FUTURE_STRING, 64);
 	spawn(&f, &spec, child_ignore_term, NULL);
 	wait_readable(f.fd, DRIVE_MS);	/* "R": SIGTERM is ignored now */
-	t0 = clock_ms();
-	rc = future_get(&f, 200, 300);
-	saved = errno;
-	elapsed = clock_ms() - t0;
+	rc = timed_get(&f, 200, 300, &saved, &elapsed);
 	ck_assert_int_eq(rc, -1);
 	ck_assert_msg(saved == ETIMEDOUT, "want ETIMEDOUT, got %s",
 	    strerror(saved));
@@ -1405,15 +1426,12 @@ START_TEST(test_get_timeout_busy_writer)
 {
 	struct future		 f;
 	struct future_spec	 spec;
-	int64_t			 t0, elapsed;
+	int64_t			 elapsed;
 	int			 rc, saved;
 
 	output_spec(&spec, FUTURE_STRING, 100);
 	spawn(&f, &spec, child_flood, NULL);
-	t0 = clock_ms();
-	rc = future_get(&f, 200, 200);
-	saved = errno;
-	elapsed = clock_ms() - t0;
+	rc = timed_get(&f, 200, 200, &saved, &elapsed);
 	ck_assert_msg(rc == -1 && saved == ETIMEDOUT,
 	    "want -1 ETIMEDOUT, got %d (%s) after %lld ms", rc,
 	    strerror(saved), (long long)elapsed);
@@ -1429,16 +1447,13 @@ START_TEST(test_get_timeout_signal_storm)
 {
 	struct future		 f;
 	struct future_spec	 spec;
-	int64_t			 t0, elapsed;
+	int64_t			 elapsed;
 	int			 rc, saved;
 
 	output_spec(&spec, FUTURE_STRING, 64);
 	spawn(&f, &spec, child_sleep, NULL);
 	start_alarm_storm();
-	t0 = clock_ms();
-	rc = future_get(&f, 200, 200);
-	saved = errno;
-	elapsed = clock_ms() - t0;
+	rc = timed_get(&f, 200, 200, &saved, &elapsed);
 	stop_alarm_storm();
 	ck_assert_msg(rc == -1 && saved == ETIMEDOUT,
 	    "want -1 ETIMEDOUT, got %d (%s) after %lld ms", rc,
@@ -1455,16 +1470,13 @@ START_TEST(test_get_timeout_drains_during_grace)
 {
 	struct future		 f;
 	struct future_spec	 spec;
-	int64_t			 t0, elapsed;
+	int64_t			 elapsed;
 	int			 rc, saved;
 
 	output_spec(&spec, FUTURE_STRING, 100);
 	spawn(&f, &spec, child_flush_on_term, NULL);
 	wait_readable(f.fd, DRIVE_MS);	/* "R": the handler is in place */
-	t0 = clock_ms();
-	rc = future_get(&f, 200, 3000);
-	saved = errno;
-	elapsed = clock_ms() - t0;
+	rc = timed_get(&f, 200, 3000, &saved, &elapsed);
 	ck_assert_msg(rc == -1 && saved == ETIMEDOUT,
 	    "want -1 ETIMEDOUT, got %d (%s)", rc, strerror(saved));
 	assert_exited(&f.result, 0);
@@ -1564,19 +1576,14 @@ START_TEST(test_sibling_holds_nothing)
 	struct future_spec	 spec;
 	struct probe		 p = { .f = &f }, q = { .f = &g };
 	struct go_arg		 a;
-	int			 go[2];
+	int			 go;
 
-	ck_assert_int_eq(pipe2(go, O_CLOEXEC), 0);
-	a.go_fd = go[0];
 	records_spec(&spec, &p, 4);
-	spec.keep_fds = &go[0];
-	spec.nkeep = 1;
-	spawn(&f, &spec, child_one_record_then_go, &a);
-	close(go[0]);
+	go = spawn_go(&f, &spec, child_one_record_then_go, &a);
 	records_spec(&spec, &q, 4);
 	spawn(&g, &spec, child_term_reporter, NULL);	/* lives 10 s */
 
-	close(go[1]);
+	close(go);
 	drive(&f, DRIVE_MS);
 	ck_assert_int_eq(p.done, 1);
 	assert_exited(&p.result, 0);
