@@ -328,6 +328,12 @@ conf_build(const struct conf_source *src, struct conf *conf, char *err,
 	if (e == CONF_OK && src->protocol != NULL)
 		e = build_override(conf, "-p", "server", "protocol",
 		    src->protocol, err, errlen);
+	if (e == CONF_OK && src->pid_file != NULL)
+		e = build_override(conf, "--pid-file", "server", "pid_file",
+		    src->pid_file, err, errlen);
+	if (e == CONF_OK && src->log_target != NULL)
+		e = build_override(conf, "-d", "log", "target",
+		    src->log_target, err, errlen);
 	if (e != CONF_OK)
 		return e;
 	if (src->verbosity > 0)

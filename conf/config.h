@@ -92,6 +92,8 @@ struct conf_source {
 	int		 nlisten;
 	const char	*workers;		/* -w */
 	const char	*protocol;		/* -p */
+	const char	*pid_file;		/* --pid-file */
+	const char	*log_target;		/* -d without a log target */
 	int		 verbosity;		/* -1 -q, 0, 1 -v */
 };
 

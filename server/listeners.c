@@ -50,10 +50,21 @@ listeners_inherit(struct master *m, int n)
 		}
 		l = &m->listeners[m->nlisteners++];
 		l->fd = fd;
-		l->owned = false;
 		net_local_addr(fd, &l->addr);
-		log_info("listening on %s (fd %d from the service manager)",
-		    l->addr.text, fd);
+		/*
+		 * From an old master (binary upgrade) they are ours, made
+		 * from our configuration: a reload may change them and unix
+		 * socket files are ours to remove.
+		 */
+		l->owned = m->upgrade_from != 0;
+		memcpy(l->spec, l->addr.text, sizeof(l->spec));
+		log_info("listening on %s (fd %d from %s)", l->addr.text, fd,
+		    m->upgrade_from != 0 ? "the old master" :
+		    "the service manager");
+	}
+	if (m->upgrade_from != 0) {
+		m->inherited = false;
+		return 0;
 	}
 	log_info("using %d socket%s passed in LISTEN_FDS; the listen "
 	    "setting is ignored", n, n == 1 ? "" : "s");
@@ -181,6 +192,11 @@ listeners_close_set(struct listener *set, int n)
 void
 listeners_close(struct master *m)
 {
+	int i;
+
+	/* Handing over to a new master: its sockets, its files. */
+	for (i = 0; m->handover && i < m->nlisteners; i++)
+		m->listeners[i].owned = false;
 	listeners_close_set(m->listeners, m->nlisteners);
 	m->nlisteners = 0;
 }

@@ -4,15 +4,19 @@
  *
  * Exit codes follow sysexits.h: 64 usage, 78 configuration, 71 OS error.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/proc.h"
 #include "conf/config.h"
+#include "server/daemon.h"
 #include "server/master.h"
 
 #define EXIT_USAGE	64
@@ -21,6 +25,8 @@
 struct options {
 	struct conf_source	 src;
 	int			 test_config;
+	int			 daemon;
+	const char		*signal;	/* -s NAME */
 };
 
 static void	 usage(FILE *);
@@ -30,15 +36,21 @@ static void	 parse_options(int, char **, struct options *);
 static void	 build_conf(const struct conf_source *, struct conf *);
 static void	 keep_source(struct conf_source *);
 static const char *keep_string(const char *);
+static void	 prepare_daemon(struct conf_source *, struct conf *);
+static char	**save_argv(int, char **);
+static const char *self_path(void);
 
 /* The leading ":" makes getopt report a missing value as ':'. */
-static const char short_options[] = ":c:l:w:p:tvqVh";
+static const char short_options[] = ":c:l:w:p:tds:vqVh";
 static const struct option long_options[] = {
 	{ "config",	 required_argument, NULL, 'c' },
 	{ "listen",	 required_argument, NULL, 'l' },
 	{ "workers",	 required_argument, NULL, 'w' },
 	{ "protocol",	 required_argument, NULL, 'p' },
 	{ "test-config", no_argument,	    NULL, 't' },
+	{ "daemon",	 no_argument,	    NULL, 'd' },
+	{ "pid-file",	 required_argument, NULL, 'P' },
+	{ "signal",	 required_argument, NULL, 's' },
 	{ "verbose",	 no_argument,	    NULL, 'v' },
 	{ "quiet",	 no_argument,	    NULL, 'q' },
 	{ "version",	 no_argument,	    NULL, 'V' },
@@ -50,8 +62,10 @@ static void
 usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: forkline [-tvqVh] [-c FILE] [-l ADDR]... [-w N] "
+	    "usage: forkline [-tdvqVh] [-c FILE] [-l ADDR]... [-w N] "
 	    "[-p line|echo]\n"
+	    "                [--pid-file FILE] [-s stop|quit|reload|reopen|"
+	    "upgrade]\n"
 	    "\n"
 	    "A preforking TCP server: a master supervises N workers that "
 	    "share the\nlisteners and serve one client at a time.\n"
@@ -66,13 +80,23 @@ usage(FILE *out)
 	    "  -p, --protocol NAME   line (default) or echo\n"
 	    "  -t, --test-config     check the configuration, print it, "
 	    "and exit\n"
+	    "  -d, --daemon          detach from the terminal (logs go to "
+	    "syslog unless\n"
+	    "                        [log] target names a file)\n"
+	    "      --pid-file FILE   write the master's pid to FILE ([server] "
+	    "pid_file)\n"
+	    "  -s, --signal NAME     signal the running master through its pid "
+	    "file:\n"
+	    "                        stop, quit, reload, reopen or upgrade\n"
 	    "  -v, --verbose         log debug messages\n"
 	    "  -q, --quiet           log warnings and errors only\n"
 	    "  -V, --version         print the version and exit\n"
 	    "  -h, --help            print this help and exit\n"
 	    "\n"
 	    "Defaults: listen 127.0.0.1:7007, 4 workers, line protocol.\n"
-	    "Signals: TERM/INT graceful stop, QUIT immediate stop.\n"
+	    "Signals: TERM/INT graceful stop, QUIT immediate stop, HUP reload,\n"
+	    "USR1 reopen logs, USR2 binary upgrade, TTIN/TTOU one worker more/"
+	    "fewer.\n"
 	    "Exit status: 0 stopped, 64 usage error, 71 OS error, 78 "
 	    "configuration error.\n");
 }
@@ -117,6 +141,15 @@ parse_options(int argc, char **argv, struct options *o)
 		case 't':
 			o->test_config = 1;
 			break;
+		case 'd':
+			o->daemon = 1;
+			break;
+		case 'P':
+			o->src.pid_file = optarg;
+			break;
+		case 's':
+			o->signal = optarg;
+			break;
 		case 'v':
 			o->src.verbosity = 1;
 			break;
@@ -140,6 +173,40 @@ parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
+}
+
+/*
+ * A binary upgrade re-runs the program with the arguments it started with,
+ * but the process title overwrites argv: keep a copy.
+ */
+static char **
+save_argv(int argc, char **argv)
+{
+	char **copy;
+	int i;
+
+	if ((copy = calloc((size_t)argc + 1, sizeof(*copy))) == NULL) {
+		perror("forkline: calloc");
+		exit(71);
+	}
+	for (i = 0; i < argc; i++)
+		copy[i] = (char *)keep_string(argv[i]);
+	return copy;
+}
+
+/* The binary's path now; after an upgrade on disk, the new binary's. */
+static const char *
+self_path(void)
+{
+	char buf[PATH_MAX];
+	ssize_t n;
+
+	if ((n = readlink("/proc/self/exe", buf, sizeof(buf) - 1)) == -1) {
+		perror("forkline: readlink /proc/self/exe");
+		exit(71);
+	}
+	buf[n] = '\0';
+	return keep_string(buf);
 }
 
 static const char *
@@ -170,6 +237,33 @@ keep_source(struct conf_source *src)
 		src->listen[i] = keep_string(src->listen[i]);
 	src->workers = keep_string(src->workers);
 	src->protocol = keep_string(src->protocol);
+	src->pid_file = keep_string(src->pid_file);
+}
+
+/*
+ * A daemon's stderr is /dev/null, so the default log target becomes
+ * syslog (said here, while there is still a terminal). The daemon runs
+ * in /, so the config file's path is made absolute for reloads.
+ */
+static void
+prepare_daemon(struct conf_source *src, struct conf *conf)
+{
+	char *path;
+
+	if (strcmp(conf->log_target, "stderr") == 0) {
+		fprintf(stderr, "forkline: daemon mode: logging to syslog "
+		    "(set [log] target to a file to change that)\n");
+		src->log_target = "syslog";
+	}
+	if (src->path != NULL && src->path[0] != '/') {
+		if ((path = realpath(src->path, NULL)) == NULL) {
+			fprintf(stderr, "forkline: %s: %s\n", src->path,
+			    strerror(errno));
+			exit(EXIT_CONFIG);
+		}
+		src->path = path;
+	}
+	build_conf(src, conf);
 }
 
 /* A bad flag value is a usage error (64); a bad file or combination, 78. */
@@ -195,18 +289,33 @@ main(int argc, char **argv)
 {
 	struct options o;
 	static struct conf conf;
+	char **saved_argv;
+	const char *exe;
 
+	saved_argv = save_argv(argc, argv);
+	exe = self_path();
 	proctitle_init(argc, argv);
 	memset(&o, 0, sizeof(o));
 	parse_options(argc, argv, &o);
 	keep_source(&o.src);
 	build_conf(&o.src, &conf);
+	if (o.signal != NULL) {
+		if (conf.pid_file[0] == '\0')
+			usage_error("-s needs a pid file: --pid-file FILE or "
+			    "[server] pid_file");
+		return pidfile_signal(conf.pid_file, o.signal);
+	}
+	if (o.daemon)
+		prepare_daemon(&o.src, &conf);
 	if (o.test_config) {
 		conf_print(&conf, stdout);
 		fprintf(stderr, "forkline: configuration %s is valid\n",
 		    o.src.path != NULL ? o.src.path : "(defaults)");
 		return 0;
 	}
+	/* A new master from a binary upgrade is already detached. */
+	if (o.daemon && getenv("FORKLINE_UPGRADE_FROM") == NULL)
+		daemon_start();
 	log_init(conf.log_level, "master");
-	return master_run(&conf, &o.src);
+	return master_run(&conf, &o.src, exe, saved_argv);
 }

@@ -19,10 +19,12 @@
 
 #include "common/log.h"
 #include "common/proc.h"
+#include "server/daemon.h"
 #include "server/master.h"
 
 #define EXIT_OSERR		71
 #define EXIT_CONFIG		78
+#define EXIT_PIDFILE		73	/* EX_CANTCREAT */
 /* Idle workers above max_spare must stay idle this long to be retired. */
 #define IDLE_GRACE_MS		2000
 #define TICK_DYNAMIC_MS		50
@@ -37,7 +39,7 @@ static void	 close_lifeline(struct master *);
 static void	 adjust_pool(struct master *, int);
 static int	 add_signal(struct master *, int);
 static int	 master_init(struct master *, const struct conf *,
-		    const struct conf_source *);
+		    const struct conf_source *, const char *, char *const *);
 static void	 master_free(struct master *);
 
 static const int handled_signals[] = {
@@ -79,6 +81,9 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		break;
 	case SIGUSR1:
 		logfiles_reopen(m);
+		break;
+	case SIGUSR2:
+		upgrade_start(m);
 		break;
 	default:
 		log_warnx("SIG%s received: not supported in this version; "
@@ -157,7 +162,21 @@ stop_graceful(struct master *m, const char *why)
 	tv.tv_sec = m->conf.grace_period_ms / 1000;
 	tv.tv_usec = (m->conf.grace_period_ms % 1000) * 1000;
 	evtimer_add(m->grace_timer, &tv);
+	if (!m->handover)
+		sd_stopping(m, m->conf.grace_period_ms);
 	master_worker_gone(m);
+}
+
+/*
+ * After a binary upgrade: the new master serves. Drain our workers like
+ * a graceful stop, but say nothing to the service manager (the service is
+ * not stopping) and leave unix socket files and the pid file in place.
+ */
+void
+master_handover(struct master *m)
+{
+	m->handover = true;
+	stop_graceful(m, "upgrade");
 }
 
 static void
@@ -167,6 +186,7 @@ stop_now(struct master *m, const char *why)
 		return;
 	m->state = MASTER_QUITTING;
 	log_info("%s: stopping now", why);
+	sd_stopping(m, 0);
 	evtimer_del(m->grace_timer);
 	close_lifeline(m);
 	supervise_kill_all(m, SIGKILL);
@@ -215,7 +235,7 @@ add_signal(struct master *m, int sig)
 
 static int
 master_init(struct master *m, const struct conf *conf,
-    const struct conf_source *src)
+    const struct conf_source *src, const char *exe, char *const *argv)
 {
 	char err[CONF_ERR_MAX];
 	struct timeval tick;
@@ -225,11 +245,16 @@ master_init(struct master *m, const struct conf *conf,
 	memset(m, 0, sizeof(*m));
 	m->conf = *conf;
 	m->source = src;
+	m->exe = exe;
+	m->argv = argv;
 	m->pid = getpid();
 	m->generation = 1;
 	m->lifeline[0] = m->lifeline[1] = -1;
 	m->access_fd = -1;
+	m->pidfile_fd = -1;
 	future_init(&m->check);
+	future_init(&m->upgrade);
+	upgrade_detect(m);
 	m->limits = (struct pool_limits){
 		.mode = conf->pool_mode,
 		.target = conf->workers,
@@ -275,14 +300,28 @@ master_init(struct master *m, const struct conf *conf,
 	if (m->creds.switch_user)
 		log_info("workers run as user %s (uid %ld, gid %ld)",
 		    m->creds.user, (long)m->creds.uid, (long)m->creds.gid);
-	if (listeners_open(m) == -1)
+	/* The pid file first: a live master must not have its port probed. */
+	if (conf->pid_file[0] != '\0' && (m->pidfile_fd = pidfile_acquire(
+	    conf->pid_file, m->upgrade_from != 0, err, sizeof(err))) == -1) {
+		log_errorx("%s", err);
+		m->exit_status = EXIT_PIDFILE;
 		return -1;
-	if (logfiles_open(m, conf) == -1)
+	}
+	/* A reload does not move the pid file: it stays where it was made. */
+	memcpy(m->pidfile_path, conf->pid_file, sizeof(m->pidfile_path));
+	if (listeners_open(m) == -1)
 		return -1;
 	if (supervise_init(m) == -1) {
 		log_error("allocating %d worker slots", SLOTS_MAX);
 		return -1;
 	}
+	if (sd_init(m) == -1) {
+		log_errorx("cannot create the service manager timers");
+		return -1;
+	}
+	/* Last: until here, start-up errors still reach the terminal. */
+	if (logfiles_open(m, conf) == -1)
+		return -1;
 	return 0;
 }
 
@@ -292,7 +331,10 @@ master_free(struct master *m)
 {
 	int i;
 
+	sd_free(m);
+	upgrade_free(m);
 	supervise_free(m);
+	pidfile_release(m->pidfile_path, m->pidfile_fd);
 	logfiles_close(m);
 	listeners_close(m);
 	close_lifeline(m);
@@ -312,15 +354,18 @@ master_free(struct master *m)
 }
 
 int
-master_run(const struct conf *conf, const struct conf_source *src)
+master_run(const struct conf *conf, const struct conf_source *src,
+    const char *exe, char *const *argv)
 {
 	static struct master m;
-	int i;
+	int i, status;
 
 	proctitle_set("forkline: master");
-	if (master_init(&m, conf, src) == -1) {
+	if (master_init(&m, conf, src, exe, argv) == -1) {
 		master_free(&m);
-		return m.exit_status != 0 ? m.exit_status : EXIT_OSERR;
+		status = m.exit_status != 0 ? m.exit_status : EXIT_OSERR;
+		daemon_ready(status);
+		return status;
 	}
 	log_info("forkline %s started: %s pool of %d worker%s, %s protocol",
 	    FORKLINE_VERSION, conf_pool_mode_name(conf->pool_mode),
@@ -328,6 +373,7 @@ master_run(const struct conf *conf, const struct conf_source *src)
 	    conf_protocol_name(conf->protocol));
 	for (i = 0; i < conf->workers; i++)
 		supervise_spawn(&m);
+	daemon_ready(0);
 	if (event_base_dispatch(m.base) == -1) {
 		log_errorx("event loop failed");
 		m.exit_status = EXIT_OSERR;

@@ -121,6 +121,8 @@ struct master {
 	int			 lifeline[2];
 
 	struct creds		 creds;		/* who workers run as */
+	int			 pidfile_fd;	/* -1: no pid file */
+	char			 pidfile_path[CONF_PATH_MAX]; /* as at start */
 	int			 access_fd;	/* -1: no access log */
 
 	struct slot		*slots;		/* SLOTS_MAX of them */
@@ -137,6 +139,28 @@ struct master {
 	struct event		*check_ev;
 	bool			 checking;
 	bool			 reloading;	/* new generation not ready */
+
+	/* Binary upgrade (upgrade.c). */
+	const char		*exe;		/* this binary, as started */
+	char *const		*argv;		/* its arguments, as started */
+	struct future		 upgrade;	/* the new master, while ours */
+	struct event		*upgrade_ev;
+	struct event		*upgrade_timer;
+	bool			 upgrading;
+	bool			 handover;	/* leaving the sockets to it */
+	int			 upgrade_fd;	/* new master: to the old */
+
+	/* Service manager (sd.c). */
+	const char		*notify;	/* NOTIFY_SOCKET, or NULL */
+	bool			 ready_sent;
+	pid_t			 upgrade_from;	/* the old master, if any */
+	struct event		*status_timer;
+	struct event		*watchdog_timer;
+	uint64_t		 status_requests;
+	int64_t			 status_at_ms;
+	uint64_t		 retired_connections;	/* of exited workers */
+	uint64_t		 retired_requests;
+	unsigned		 restarts;
 
 	struct event		*signals[16];
 	int			 nsignals;
@@ -177,8 +201,27 @@ int	 logfiles_open(struct master *m, const struct conf *conf);
 void	 logfiles_reopen(struct master *m);
 void	 logfiles_close(struct master *m);
 
+/* upgrade.c */
+void	 upgrade_start(struct master *m);
+void	 upgrade_reap(struct master *m);
+void	 upgrade_tick(struct master *m);
+void	 upgrade_free(struct master *m);
+void	 upgrade_detect(struct master *m);
+void	 upgrade_announce(struct master *m);
+
+/* sd.c */
+int	 sd_init(struct master *m);
+void	 sd_free(struct master *m);
+void	 sd_status(struct master *m);
+void	 sd_worker_ready(struct master *m);
+void	 sd_reloading(struct master *m);
+void	 sd_reload_failed(struct master *m);
+void	 sd_stopping(struct master *m, int64_t drain_ms);
+
 /* master.c */
-int	 master_run(const struct conf *conf, const struct conf_source *src);
+int	 master_run(const struct conf *conf, const struct conf_source *src,
+	    const char *exe, char *const *argv);
+void	 master_handover(struct master *m);
 void	 master_worker_gone(struct master *m);
 void	 master_fatal(struct master *m, int status, const char *why);
 

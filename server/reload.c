@@ -69,6 +69,7 @@ reload_start(struct master *m)
 	if (m->check_ev == NULL || event_add(m->check_ev, NULL) == -1)
 		fatalx(71, "cannot watch the configuration check");
 	m->checking = true;
+	sd_reloading(m);
 }
 
 static void
@@ -121,6 +122,7 @@ on_check_done(struct future *f, const struct future_result *r, void *arg)
 		    m->generation);
 	}
 	future_free(f);
+	sd_reload_failed(m);
 }
 
 static bool
@@ -164,11 +166,13 @@ apply(struct master *m)
 
 	if (conf_build(m->source, &next, err, sizeof(err)) != CONF_OK) {
 		log_errorx("reload: %s; configuration unchanged", err);
+		sd_reload_failed(m);
 		return;
 	}
 	if (listeners_update(m, &next, next_set, &n) == -1) {
 		log_errorx("reload: cannot open the new listeners; still "
 		    "serving generation %u unchanged", m->generation);
+		sd_reload_failed(m);
 		return;
 	}
 	if (logfiles_open(m, &next) == -1) {
@@ -177,6 +181,7 @@ apply(struct master *m)
 		for (i = 0; i < n; i++)
 			if (!listener_in(m, next_set[i].fd))
 				listeners_close_set(&next_set[i], 1);
+		sd_reload_failed(m);
 		return;
 	}
 	swap_listeners(m, next_set, n);
@@ -227,4 +232,5 @@ reload_worker_ready(struct master *m)
 		return;
 	m->reloading = false;
 	drain_old_generations(m);
+	sd_worker_ready(m);
 }

@@ -301,6 +301,7 @@ became_ready(struct master *m, struct slot *s)
 		}
 	if (m->reloading)
 		reload_worker_ready(m);
+	sd_worker_ready(m);
 }
 
 /*
@@ -360,6 +361,7 @@ supervise_reap(struct master *m)
 			future_abandon_output(&s->fut);
 	}
 	reload_reap(m);
+	upgrade_reap(m);
 	settle(m);
 }
 
@@ -408,6 +410,7 @@ schedule_restart(struct master *m, struct slot *s, bool early)
 
 	s->restart_pending = true;
 	s->restart_at_ms = now_ms() + delay;
+	m->restarts++;
 	if (delay > 0)
 		log_debug("worker %d restarts in %lld ms", s->num,
 		    (long long)delay);
@@ -463,6 +466,8 @@ on_exit_status(struct future *f, const struct future_result *r, void *arg)
 
 	(void)f;
 	log_exit(m, s, r, early);
+	m->retired_connections += s->last.connections;
+	m->retired_requests += s->last.requests;
 	if (s->pipe_ev != NULL) {
 		event_free(s->pipe_ev);
 		s->pipe_ev = NULL;
@@ -639,6 +644,7 @@ supervise_tick(struct master *m)
 	}
 	if (serving > 0 || m->state != MASTER_RUNNING)
 		m->last_serving_ms = now;
+	upgrade_tick(m);
 	if ((n = crashloop_summary(&m->crashloop, now)) > 0)
 		log_warnx("crash loop: %d more workers died early in the last "
 		    "%d s; restarting them with backoff up to %lld ms", n,
