@@ -13,6 +13,8 @@ PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
 SYSCONFDIR ?= $(PREFIX)/etc
 MANDIR	?= $(PREFIX)/share/man
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+UNITS	 = forkline.service forkline@.service forkline.socket
 CFLAGS	?= -O2 -g
 VERSION	:= 0.1.0
 
@@ -41,12 +43,18 @@ INTEG_SRCS  = $(wildcard tests/integration/check_*.c)
 INTEG_BINS  = $(INTEG_SRCS:tests/integration/%.c=build/tests/integration/%)
 SUPPORT_OBJS = $(patsubst %.c,build/%.o,$(wildcard tests/support/*.c))
 
-.PHONY: all run check unit integration install uninstall clean deps
+.PHONY: all run check unit integration install uninstall clean deps test-deps
 
 all: bin/forkline
 
 deps:
 	@pkg-config --exists $(PKGS) $(TESTPKGS) 2>/dev/null || scripts/install-deps
+
+# The systemd tests also need systemd-analyze and systemd-socket-activate.
+test-deps: deps
+	@command -v systemd-analyze >/dev/null 2>&1 && \
+	    command -v systemd-socket-activate >/dev/null 2>&1 || \
+	    scripts/install-deps --test-tools
 
 bin/forkline: $(MAIN_OBJ) $(LIB) | deps
 	@mkdir -p $(@D)
@@ -77,14 +85,24 @@ check: unit integration
 unit: $(UNIT_BINS)
 	@tests/run-suites $(UNIT_BINS)
 
-integration: bin/forkline $(INTEG_BINS)
+integration: bin/forkline $(INTEG_BINS) | test-deps
 	@FORKLINE_BIN=$(CURDIR)/bin/forkline tests/run-suites $(INTEG_BINS)
 
+# The units name /usr/local paths; they are rewritten for PREFIX here. A
+# forkline.conf already installed is the operator's and is never replaced.
 install: bin/forkline
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/forkline \
-	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR)
 	install -m 0755 bin/forkline $(DESTDIR)$(BINDIR)/forkline
 	install -m 0644 conf/forkline.conf $(DESTDIR)$(SYSCONFDIR)/forkline/forkline.conf.example
+	test -e $(DESTDIR)$(SYSCONFDIR)/forkline/forkline.conf || \
+	    install -m 0644 conf/forkline.conf $(DESTDIR)$(SYSCONFDIR)/forkline/forkline.conf
+	for u in $(UNITS); do \
+		sed -e 's|/usr/local/bin/forkline|$(BINDIR)/forkline|' \
+		    -e 's|/usr/local/etc/forkline|$(SYSCONFDIR)/forkline|' \
+		    systemd/$$u > $(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
 	install -m 0644 docs/forkline.8 $(DESTDIR)$(MANDIR)/man8/forkline.8
 	install -m 0644 docs/forkline.conf.5 $(DESTDIR)$(MANDIR)/man5/forkline.conf.5
 
@@ -93,6 +111,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SYSCONFDIR)/forkline/forkline.conf.example
 	rm -f $(DESTDIR)$(MANDIR)/man8/forkline.8
 	rm -f $(DESTDIR)$(MANDIR)/man5/forkline.conf.5
+	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$u; done
 
 clean:
 	rm -rf build bin
