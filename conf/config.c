@@ -310,6 +310,7 @@ enum conf_error
 conf_build(const struct conf_source *src, struct conf *conf, char *err,
     size_t errlen)
 {
+	char reason[CONF_ERR_MAX];
 	enum conf_error e = CONF_OK;
 	int i;
 
@@ -322,9 +323,13 @@ conf_build(const struct conf_source *src, struct conf *conf, char *err,
 	for (i = 0; i < src->nlisten && e == CONF_OK; i++)
 		e = build_override(conf, "-l", "server", "listen",
 		    src->listen[i], err, errlen);
-	if (e == CONF_OK && src->workers != NULL)
+	if (e == CONF_OK && src->workers != NULL) {
 		e = build_override(conf, "-w", "workers", "start",
 		    src->workers, err, errlen);
+		/* -w N means N workers, even past the file's max. */
+		if (e == CONF_OK && conf->workers > conf->max_workers)
+			conf->max_workers = conf->workers;
+	}
 	if (e == CONF_OK && src->protocol != NULL)
 		e = build_override(conf, "-p", "server", "protocol",
 		    src->protocol, err, errlen);
@@ -340,8 +345,14 @@ conf_build(const struct conf_source *src, struct conf *conf, char *err,
 		conf->log_level = LOG_LEVEL_DEBUG;
 	else if (src->verbosity < 0)
 		conf->log_level = LOG_LEVEL_WARN;
-	if (conf_validate(conf, err, errlen) == -1)
+	if (conf_validate(conf, reason, sizeof(reason)) == -1) {
+		/* Name the file, as the file's own errors do. */
+		if (src->path != NULL)
+			conf_err(err, errlen, "%s: %s", src->path, reason);
+		else
+			conf_err(err, errlen, "%s", reason);
 		return CONF_ERR_INVALID;
+	}
 	return CONF_OK;
 }
 

@@ -97,8 +97,9 @@ usage(FILE *out)
 	    "Signals: TERM/INT graceful stop, QUIT immediate stop, HUP reload,\n"
 	    "USR1 reopen logs, USR2 binary upgrade, TTIN/TTOU one worker more/"
 	    "fewer.\n"
-	    "Exit status: 0 stopped, 64 usage error, 71 OS error, 78 "
-	    "configuration error.\n");
+	    "Exit status: 0 stopped, 64 usage error, 69 no worker could stay "
+	    "up,\n71 OS error, 73 pid file in use, 78 configuration "
+	    "error.\n");
 }
 
 static noreturn void

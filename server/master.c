@@ -208,6 +208,17 @@ master_fatal(struct master *m, int status, const char *why)
 	stop_now(m, "fatal_after");
 }
 
+/* Dynamic pools are checked more often: they must react within 100 ms. */
+void
+master_arm_tick(struct master *m)
+{
+	int64_t ms = m->conf.pool_mode == CONF_POOL_DYNAMIC ?
+	    TICK_DYNAMIC_MS : TICK_STATIC_MS;
+	struct timeval tv = { 0, (suseconds_t)(ms * 1000) };
+
+	evtimer_add(m->tick_timer, &tv);
+}
+
 /* While stopping: leave the loop once no worker is left. */
 void
 master_worker_gone(struct master *m)
@@ -238,8 +249,6 @@ master_init(struct master *m, const struct conf *conf,
     const struct conf_source *src, const char *exe, char *const *argv)
 {
 	char err[CONF_ERR_MAX];
-	struct timeval tick;
-	int64_t tick_ms;
 	size_t i;
 
 	memset(m, 0, sizeof(*m));
@@ -283,11 +292,7 @@ master_init(struct master *m, const struct conf *conf,
 		log_errorx("cannot create timers");
 		return -1;
 	}
-	tick_ms = conf->pool_mode == CONF_POOL_DYNAMIC ? TICK_DYNAMIC_MS :
-	    TICK_STATIC_MS;
-	tick.tv_sec = 0;
-	tick.tv_usec = tick_ms * 1000;
-	evtimer_add(m->tick_timer, &tick);
+	master_arm_tick(m);
 	if (pipe2(m->lifeline, O_CLOEXEC) == -1) {
 		log_error("pipe2 for the lifeline");
 		return -1;

@@ -139,6 +139,11 @@ struct master {
 	struct event		*check_ev;
 	bool			 checking;
 	bool			 reloading;	/* new generation not ready */
+	int64_t			 reload_deadline_ms;
+	struct conf		 prev_conf;	/* to undo a failed reload */
+	struct creds		 prev_creds;
+	struct listener		 prev_listeners[CONF_LISTEN_MAX];
+	int			 prev_nlisteners;
 
 	/* Binary upgrade (upgrade.c). */
 	const char		*exe;		/* this binary, as started */
@@ -195,6 +200,7 @@ void	 supervise_pool_step(struct master *m);
 void	 reload_start(struct master *m);
 void	 reload_reap(struct master *m);
 void	 reload_worker_ready(struct master *m);
+void	 reload_tick(struct master *m);
 
 /* logfiles.c */
 int	 logfiles_open(struct master *m, const struct conf *conf);
@@ -222,6 +228,7 @@ void	 sd_stopping(struct master *m, int64_t drain_ms);
 int	 master_run(const struct conf *conf, const struct conf_source *src,
 	    const char *exe, char *const *argv);
 void	 master_handover(struct master *m);
+void	 master_arm_tick(struct master *m);
 void	 master_worker_gone(struct master *m);
 void	 master_fatal(struct master *m, int status, const char *why);
 

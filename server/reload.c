@@ -13,6 +13,7 @@
 
 #include "common/log.h"
 #include "common/proc.h"
+#include <stdbool.h>
 #include "server/master.h"
 
 static void	 check_child(int, void *);
@@ -20,8 +21,10 @@ static void	 on_check_pipe(evutil_socket_t, short, void *);
 static void	 on_check_done(struct future *, const struct future_result *,
 		    void *);
 static void	 apply(struct master *);
-static bool	 listener_in(const struct master *, int);
-static void	 swap_listeners(struct master *, struct listener *, int);
+static bool	 listener_in(const struct listener *, int, int);
+static void	 close_missing(struct listener *, int, const struct listener *,
+		    int, bool);
+static void	 set_limits(struct master *);
 static void	 drain_old_generations(struct master *);
 
 /* In the child: build the configuration as the master would. */
@@ -126,45 +129,53 @@ on_check_done(struct future *f, const struct future_result *r, void *arg)
 }
 
 static bool
-listener_in(const struct master *m, int fd)
+listener_in(const struct listener *set, int n, int fd)
 {
 	int i;
 
-	for (i = 0; i < m->nlisteners; i++)
-		if (m->listeners[i].fd == fd)
+	for (i = 0; i < n; i++)
+		if (set[i].fd == fd)
 			return true;
 	return false;
 }
 
-/* Close what the new set no longer has; the old workers keep their own. */
+/* Close the listeners of set that are not in keep. */
 static void
-swap_listeners(struct master *m, struct listener *next, int n)
+close_missing(struct listener *set, int n, const struct listener *keep,
+    int nkeep, bool say)
 {
-	int i, j;
+	int i;
 
-	for (i = 0; i < m->nlisteners; i++) {
-		for (j = 0; j < n; j++)
-			if (next[j].fd == m->listeners[i].fd)
-				break;
-		if (j == n) {
+	for (i = 0; i < n; i++) {
+		if (listener_in(keep, nkeep, set[i].fd))
+			continue;
+		if (say)
 			log_info("reload: no longer listening on %s",
-			    m->listeners[i].addr.text);
-			listeners_close_set(&m->listeners[i], 1);
-		}
+			    set[i].addr.text);
+		listeners_close_set(&set[i], 1);
 	}
-	memcpy(m->listeners, next, (size_t)n * sizeof(*next));
-	m->nlisteners = n;
 }
 
+/*
+ * Take the new configuration: new workers get the new listener set, but
+ * the old one is kept (prev_*) until the new generation serves, so a
+ * reload that fails later can be undone whole.
+ */
 static void
 apply(struct master *m)
 {
 	struct listener next_set[CONF_LISTEN_MAX];
 	char err[CONF_ERR_MAX];
+	struct creds creds;
 	struct conf next;
 	int n, i;
 
 	if (conf_build(m->source, &next, err, sizeof(err)) != CONF_OK) {
+		log_errorx("reload: %s; configuration unchanged", err);
+		sd_reload_failed(m);
+		return;
+	}
+	if (creds_resolve(&next, &creds, err, sizeof(err)) == -1) {
 		log_errorx("reload: %s; configuration unchanged", err);
 		sd_reload_failed(m);
 		return;
@@ -178,29 +189,41 @@ apply(struct master *m)
 	if (logfiles_open(m, &next) == -1) {
 		log_errorx("reload: cannot open the new log files; still "
 		    "serving generation %u unchanged", m->generation);
-		for (i = 0; i < n; i++)
-			if (!listener_in(m, next_set[i].fd))
-				listeners_close_set(&next_set[i], 1);
+		close_missing(next_set, n, m->listeners, m->nlisteners, false);
 		sd_reload_failed(m);
 		return;
 	}
-	swap_listeners(m, next_set, n);
+	memcpy(m->prev_listeners, m->listeners, sizeof(m->listeners));
+	m->prev_nlisteners = m->nlisteners;
+	m->prev_conf = m->conf;
+	m->prev_creds = m->creds;
+	m->creds = creds;
+	memcpy(m->listeners, next_set, (size_t)n * sizeof(*next_set));
+	m->nlisteners = n;
 	m->conf = next;
 	log_set_level(next.log_level);
-	m->limits = (struct pool_limits){
-		.mode = next.pool_mode,
-		.target = next.workers,
-		.min_spare = next.min_spare,
-		.max_spare = next.max_spare,
-		.max = next.max_workers,
-		.idle_grace_ms = m->limits.idle_grace_ms,
-	};
+	set_limits(m);
+	master_arm_tick(m);
 	m->generation++;
 	m->reloading = true;
+	m->reload_deadline_ms = now_ms() + next.worker_timeout_ms;
 	log_info("reload: configuration accepted; starting generation %u "
 	    "with %d workers", m->generation, next.workers);
 	for (i = 0; i < next.workers; i++)
 		supervise_spawn(m);
+}
+
+static void
+set_limits(struct master *m)
+{
+	m->limits = (struct pool_limits){
+		.mode = m->conf.pool_mode,
+		.target = m->conf.workers,
+		.min_spare = m->conf.min_spare,
+		.max_spare = m->conf.max_spare,
+		.max = m->conf.max_workers,
+		.idle_grace_ms = m->limits.idle_grace_ms,
+	};
 }
 
 static void
@@ -217,6 +240,9 @@ drain_old_generations(struct master *m)
 		supervise_stop(m, s, STOP_RELOAD);
 		n++;
 	}
+	close_missing(m->prev_listeners, m->prev_nlisteners, m->listeners,
+	    m->nlisteners, true);
+	m->prev_nlisteners = 0;
 	log_info("reload: generation %u serving; draining %d workers of "
 	    "older generations", m->generation, n);
 }
@@ -233,4 +259,44 @@ reload_worker_ready(struct master *m)
 	m->reloading = false;
 	drain_old_generations(m);
 	sd_worker_ready(m);
+}
+
+/*
+ * From the tick: a new generation that is not ready by worker_timeout
+ * (its workers crash before their first report, say) is stopped and the
+ * previous generation, configuration and listeners stay as they were.
+ */
+void
+reload_tick(struct master *m)
+{
+	unsigned failed = m->generation;
+	int i;
+
+	if (!m->reloading || now_ms() < m->reload_deadline_ms)
+		return;
+	log_errorx("reload: generation %u was not ready within %lld ms; "
+	    "stopping it, generation %u keeps serving with the previous "
+	    "configuration", failed, (long long)m->conf.worker_timeout_ms,
+	    failed - 1);
+	m->reloading = false;
+	for (i = 0; i < SLOTS_MAX; i++) {
+		struct slot *s = &m->slots[i];
+
+		if (s->generation != failed)
+			continue;
+		s->restart_pending = false;
+		supervise_stop(m, s, STOP_RELOAD);
+	}
+	close_missing(m->listeners, m->nlisteners, m->prev_listeners,
+	    m->prev_nlisteners, false);
+	memcpy(m->listeners, m->prev_listeners, sizeof(m->listeners));
+	m->nlisteners = m->prev_nlisteners;
+	m->prev_nlisteners = 0;
+	m->conf = m->prev_conf;
+	m->creds = m->prev_creds;
+	log_set_level(m->conf.log_level);
+	set_limits(m);
+	master_arm_tick(m);
+	m->generation = failed - 1;
+	sd_reload_failed(m);
 }

@@ -490,7 +490,18 @@ on_exit_status(struct future *f, const struct future_result *r, void *arg)
 static void
 check_hung(struct master *m, struct slot *s, int64_t now)
 {
-	int64_t silent = now - s->last_report_ms;
+	int64_t silent;
+
+	/*
+	 * Read what is queued first: if the master itself was held up (a
+	 * stall longer than worker_timeout), the reports are waiting in the
+	 * pipe and the workers are not hung.
+	 */
+	if (s->fut.fd != -1 && future_buffer(&s->fut) == FUTURE_ERROR)
+		log_warn("worker %d's pipe", s->num);
+	if (s->state == SLOT_EMPTY)
+		return;
+	silent = now - s->last_report_ms;
 
 	if (s->stop == STOP_HUNG) {
 		if (s->hung_kill_at_ms != 0 && now >= s->hung_kill_at_ms) {
@@ -645,6 +656,7 @@ supervise_tick(struct master *m)
 	if (serving > 0 || m->state != MASTER_RUNNING)
 		m->last_serving_ms = now;
 	upgrade_tick(m);
+	reload_tick(m);
 	if ((n = crashloop_summary(&m->crashloop, now)) > 0)
 		log_warnx("crash loop: %d more workers died early in the last "
 		    "%d s; restarting them with backoff up to %lld ms", n,

@@ -46,7 +46,7 @@ static void	 on_sigusr1(int);
 static void	 reopen_log_files(void);
 static void	 access_log(const struct conn *, enum proto_end, int64_t);
 static void	 on_sigabrt(int);
-static void	 test_fault(void);
+static void	 test_fault(const struct worker_env *);
 static void	 check_recycle(void);
 static void	 setup_process(const struct worker_env *);
 static void	 setup_signals(void);
@@ -165,7 +165,7 @@ setup_process(const struct worker_env *env)
 	if (getppid() != env->master)
 		draining = 1;	/* the master died before we got here */
 	setup_signals();
-	test_fault();
+	test_fault(env);
 	if (env->conf->max_requests > 0)
 		self.recycle_after = (uint64_t)env->conf->max_requests +
 		    (env->conf->max_requests_jitter > 0 ? (uint64_t)(
@@ -174,17 +174,22 @@ setup_process(const struct worker_env *env)
 }
 
 /*
- * FORKLINE_TEST_FAULT=crash-on-start makes every worker crash right away:
- * the integration tests use it to drive the crash-loop breaker. Core
- * dumps are switched off first so a test cannot fill a disk.
+ * Test-only faults, for the integration tests: FORKLINE_TEST_FAULT=
+ * crash-on-start makes every worker crash right away (the crash-loop
+ * breaker), crash-on-reload only those of generation 2 and later (a
+ * reload whose workers never become ready). Core dumps are switched off
+ * first so a test cannot fill a disk.
  */
 static void
-test_fault(void)
+test_fault(const struct worker_env *env)
 {
 	const char *fault = getenv("FORKLINE_TEST_FAULT");
 	struct rlimit no_core = { 0, 0 };
 
-	if (fault == NULL || strcmp(fault, "crash-on-start") != 0)
+	if (fault == NULL)
+		return;
+	if (strcmp(fault, "crash-on-start") != 0 &&
+	    (strcmp(fault, "crash-on-reload") != 0 || env->generation < 2))
 		return;
 	setrlimit(RLIMIT_CORE, &no_core);
 	signal(SIGSEGV, SIG_DFL);
