@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
@@ -15,7 +16,7 @@
 #include "common/log.h"
 #include "server/master.h"
 
-static int	 listeners_inherit(struct master *, int);
+static int	 listeners_inherit(struct master *, int, char **);
 static int	 listeners_bind(struct master *);
 static int	 open_one(const struct conf *, const char *, struct listener *);
 
@@ -24,7 +25,7 @@ static int	 open_one(const struct conf *, const char *, struct listener *);
  * harness) bound them, and configured addresses are ignored.
  */
 static int
-listeners_inherit(struct master *m, int n)
+listeners_inherit(struct master *m, int n, char **names)
 {
 	struct listener *l;
 	int i, fd, flags;
@@ -58,7 +59,9 @@ listeners_inherit(struct master *m, int n)
 		 */
 		l->owned = m->upgrade_from != 0;
 		memcpy(l->spec, l->addr.text, sizeof(l->spec));
-		log_info("listening on %s (fd %d from %s)", l->addr.text, fd,
+		log_info("listening on %s (fd %d%s%s%s from %s)", l->addr.text,
+		    fd, names != NULL ? ", \"" : "", names != NULL ?
+		    names[i] : "", names != NULL ? "\"" : "",
 		    m->upgrade_from != 0 ? "the old master" :
 		    "the service manager");
 	}
@@ -159,19 +162,29 @@ fail:
 	return -1;
 }
 
+/*
+ * LISTEN_FDS first (systemd, or an old master); the names systemd gives
+ * in LISTEN_FDNAMES (FileDescriptorName=) are only reported. The
+ * variables are unset so that no child takes the sockets for its own.
+ */
 int
 listeners_open(struct master *m)
 {
-	int n = sd_listen_fds(1);
+	char **names = NULL;
+	int n = sd_listen_fds_with_names(1, &names), r, i;
 
 	if (n < 0) {
 		errno = -n;
 		log_error("reading LISTEN_FDS");
 		return -1;
 	}
-	if (n > 0)
-		return listeners_inherit(m, n);
-	return listeners_bind(m);
+	if (n == 0)
+		return listeners_bind(m);
+	r = listeners_inherit(m, n, names);
+	for (i = 0; names != NULL && names[i] != NULL; i++)
+		free(names[i]);
+	free(names);
+	return r;
 }
 
 void

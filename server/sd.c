@@ -159,7 +159,8 @@ sd_worker_ready(struct master *m)
 	if (m->ready_sent || m->reloading || serving(m) < want)
 		return;
 	m->ready_sent = true;
-	log_info("ready: %d workers serving", serving(m));
+	log_info("ready: %d worker%s serving", serving(m),
+	    serving(m) == 1 ? "" : "s");
 	if (m->notify != NULL) {
 		/* After an upgrade we are the service's main process now. */
 		if (m->upgrade_from != 0)
