@@ -38,6 +38,12 @@ creds_resolve(const struct conf *conf, struct creds *out, char *err,
 			    "'%s' without running as root", conf->user);
 			return -1;
 		}
+		if (conf->group[0] != '\0' && ((gr = getgrnam(conf->group)) ==
+		    NULL || gr->gr_gid != getegid())) {
+			snprintf(err, errlen, "[server] group: cannot switch to "
+			    "'%s' without running as root", conf->group);
+			return -1;
+		}
 		return 0;
 	}
 	if (pw == NULL)

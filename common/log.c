@@ -34,6 +34,7 @@ static enum log_target	 target = TARGET_STDERR;
 static bool		 to_journal;	/* stderr is the journal */
 static int		 log_file = -1;
 static char		 log_path[256];
+static bool		 mirror;	/* start-up: also to stderr */
 static uid_t		 file_uid = (uid_t)-1;
 static gid_t		 file_gid = (gid_t)-1;
 
@@ -106,7 +107,12 @@ open_file(void)
 {
 	int fd;
 
-	fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	/*
+	 * O_NOFOLLOW: a root master must not be led by a symlink planted in
+	 * the log directory to append to, and chown, some other file.
+	 */
+	fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW, 0640);
 	if (fd == -1)
 		return -1;
 	if ((file_uid != (uid_t)-1 || file_gid != (gid_t)-1) &&
@@ -145,6 +151,12 @@ log_open(const char *name, uid_t uid, gid_t gid, char *err, size_t errlen)
 	log_file = fd;
 	target = TARGET_FILE;
 	return 0;
+}
+
+void
+log_mirror_stderr(bool on)
+{
+	mirror = on;
 }
 
 int
@@ -213,27 +225,32 @@ log_timestamp(char *buf, size_t len)
 }
 
 /*
- * Write one formatted line (timestamp first, prefix_len bytes of it) where
- * the target says. The journal and syslog keep their own time, so they
- * get the line without ours; the journal learns the level from "<N>".
+ * Write one formatted line where the target says. The journal and syslog
+ * record their own time, name and pid, so they get the line from
+ * body_off on ("master info: ..."); the journal learns the level from
+ * "<N>". During start-up (mirror) lines also go to stderr, so a terminal
+ * sees why a start failed whatever the target.
  */
 static void
-emit_line(enum log_level level, char *line, size_t n, size_t prefix_len)
+emit_line(enum log_level level, char *line, size_t n, size_t body_off)
 {
 	char buf[LOG_LINE_MAX + 8];
 	int fd = target == TARGET_FILE ? log_file : STDERR_FILENO;
 	size_t len;
 
+	if (mirror && target != TARGET_STDERR && write(STDERR_FILENO, line,
+	    n) < 0)
+		(void)0;
 	if (target == TARGET_SYSLOG) {
 		line[n - 1] = '\0';
-		syslog(syslog_priority[level], "%s", line + prefix_len + 1);
+		syslog(syslog_priority[level], "%s", line + body_off);
 		return;
 	}
 	if (target == TARGET_STDERR && to_journal) {
 		len = (size_t)snprintf(buf, sizeof(buf), "<%d>",
 		    syslog_priority[level]);
-		memcpy(buf + len, line + prefix_len + 1, n - prefix_len - 1);
-		len += n - prefix_len - 1;
+		memcpy(buf + len, line + body_off, n - body_off);
+		len += n - body_off;
 		line = buf;
 		n = len;
 	}
@@ -250,17 +267,19 @@ static void
 log_emit(enum log_level level, int errnum, const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX];
-	size_t n, room, prefix_len;
+	size_t n, room, body_off;
 	int saved_errno = errno;
 	int r;
 
 	if (level > log_level)
 		return;
 	n = log_timestamp(line, sizeof(line));
-	prefix_len = n;
 	room = sizeof(line) - 1 - n;	/* keep one byte for "\n" */
-	r = snprintf(line + n, room, " forkline[%ld] %s %s: ", (long)getpid(),
-	    log_role, level_names[level]);
+	r = snprintf(line + n, room, " forkline[%ld] ", (long)getpid());
+	n += r > 0 && (size_t)r < room ? (size_t)r : room - 1;
+	body_off = n;
+	room = sizeof(line) - 1 - n;
+	r = snprintf(line + n, room, "%s %s: ", log_role, level_names[level]);
 	n += r > 0 && (size_t)r < room ? (size_t)r : room - 1;
 	room = sizeof(line) - 1 - n;
 	r = vsnprintf(line + n, room, fmt, ap);
@@ -271,7 +290,7 @@ log_emit(enum log_level level, int errnum, const char *fmt, va_list ap)
 		n += r > 0 && (size_t)r < room ? (size_t)r : (r > 0 ? room - 1 : 0);
 	}
 	line[n++] = '\n';
-	emit_line(level, line, n, prefix_len);
+	emit_line(level, line, n, body_off);
 	errno = saved_errno;
 }
 

@@ -11,6 +11,7 @@
 #define FORKLINE_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdnoreturn.h>
 #include <sys/types.h>
@@ -33,6 +34,9 @@ void	 log_init(enum log_level level, const char *role);
  */
 int	 log_open(const char *target, uid_t uid, gid_t gid, char *err,
 	    size_t errlen);
+
+/* While on, lines also go to stderr (start-up, before detaching). */
+void	 log_mirror_stderr(bool on);
 
 /* Reopen a file target (after logrotate moved it). 0, or -1 with errno. */
 int	 log_reopen(void);

@@ -336,9 +336,9 @@ conf_build(const struct conf_source *src, struct conf *conf, char *err,
 	if (e == CONF_OK && src->pid_file != NULL)
 		e = build_override(conf, "--pid-file", "server", "pid_file",
 		    src->pid_file, err, errlen);
-	if (e == CONF_OK && src->log_target != NULL)
-		e = build_override(conf, "-d", "log", "target",
-		    src->log_target, err, errlen);
+	/* A daemon's stderr is /dev/null, at start and after any reload. */
+	if (e == CONF_OK && src->daemon && strcmp(conf->log_target, "stderr") == 0)
+		snprintf(conf->log_target, sizeof(conf->log_target), "syslog");
 	if (e != CONF_OK)
 		return e;
 	if (src->verbosity > 0)
@@ -673,7 +673,7 @@ conf_apply(struct conf *conf, const struct conf_key *key, const char *value,
 	return -1;
 }
 
-/* An empty value unsets the key; anything else must pass its check. */
+/* The value must pass its check (for some keys "" unsets the key). */
 static int
 conf_apply_string(struct conf *conf, const struct conf_key *key,
     const char *value, char *err, size_t errlen)
@@ -686,7 +686,7 @@ conf_apply_string(struct conf *conf, const struct conf_key *key,
 		    key->section, key->name, (long long)key->max);
 		return -1;
 	}
-	if (*value != '\0' && (accepted = key->check(value)) != NULL) {
+	if ((accepted = key->check(value)) != NULL) {
 		conf_err(err, errlen, "[%s] %s: '%s' is not accepted (accepted: "
 		    "%s)", key->section, key->name, value, accepted);
 		return -1;
@@ -695,7 +695,7 @@ conf_apply_string(struct conf *conf, const struct conf_key *key,
 	return 0;
 }
 
-/* User and group names: what useradd accepts, nothing a shell would see. */
+/* User and group names ("" for none): what useradd accepts. */
 static const char *
 check_name(const char *v)
 {
@@ -712,7 +712,8 @@ check_name(const char *v)
 static const char *
 check_path(const char *v)
 {
-	return v[0] == '/' ? NULL : "an absolute path";
+	return v[0] == '\0' || v[0] == '/' ? NULL :
+	    "an absolute path, or nothing for none";
 }
 
 static const char *
@@ -941,6 +942,10 @@ format_accepted(const struct conf_key *key, char *buf, size_t len)
 	size_t used = 0;
 	int64_t v;
 
+	if (key->type == CONF_T_BOOL) {
+		snprintf(buf, len, "yes or no (or true/false, on/off, 1/0)");
+		return;
+	}
 	if (types[key->type].name == NULL) {
 		format_value(key->type, key->min, lo, sizeof(lo));
 		format_value(key->type, key->max, hi, sizeof(hi));

@@ -93,7 +93,7 @@ struct conf_source {
 	const char	*workers;		/* -w */
 	const char	*protocol;		/* -p */
 	const char	*pid_file;		/* --pid-file */
-	const char	*log_target;		/* -d without a log target */
+	bool		 daemon;		/* -d: stderr target = syslog */
 	int		 verbosity;		/* -1 -q, 0, 1 -v */
 };
 

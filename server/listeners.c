@@ -28,6 +28,7 @@ static int
 listeners_inherit(struct master *m, int n, char **names)
 {
 	struct listener *l;
+	bool named;
 	int i, fd, flags;
 
 	if (n > CONF_LISTEN_MAX) {
@@ -59,11 +60,12 @@ listeners_inherit(struct master *m, int n, char **names)
 		 */
 		l->owned = m->upgrade_from != 0;
 		memcpy(l->spec, l->addr.text, sizeof(l->spec));
+		/* sd_listen_fds_with_names says "unknown" for no name. */
+		named = names != NULL && strcmp(names[i], "unknown") != 0;
 		log_info("listening on %s (fd %d%s%s%s from %s)", l->addr.text,
-		    fd, names != NULL ? ", \"" : "", names != NULL ?
-		    names[i] : "", names != NULL ? "\"" : "",
-		    m->upgrade_from != 0 ? "the old master" :
-		    "the service manager");
+		    fd, named ? ", \"" : "", named ? names[i] : "",
+		    named ? "\"" : "", m->upgrade_from != 0 ?
+		    "the old master" : "the service manager");
 	}
 	if (m->upgrade_from != 0) {
 		m->inherited = false;

@@ -15,39 +15,44 @@
 #include "common/log.h"
 #include "server/master.h"
 
-static int	 open_access(const struct master *, const char *);
+static int	 open_access(const struct creds *, const char *);
 
 static int
-open_access(const struct master *m, const char *path)
+open_access(const struct creds *creds, const char *path)
 {
 	int fd;
 
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	/* No symlinks: see log.c's open_file. */
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0640);
 	if (fd == -1)
 		return -1;
-	if (m->creds.switch_user &&
-	    fchown(fd, m->creds.uid, m->creds.gid) == -1) {
+	if (creds->switch_user && fchown(fd, creds->uid, creds->gid) == -1) {
 		close(fd);
 		return -1;
 	}
 	return fd;
 }
 
-/* At start and on reload. -1 (logged) leaves what was open as it was. */
+/*
+ * At start and on reload, for the workers' creds (the new ones, on a
+ * reload that changes the user). -1 (logged) leaves what was open.
+ */
 int
-logfiles_open(struct master *m, const struct conf *conf)
+logfiles_open(struct master *m, const struct conf *conf,
+    const struct creds *creds)
 {
 	char err[CONF_ERR_MAX];
 	int fd = -1;
 
-	if (log_open(conf->log_target, m->creds.switch_user ? m->creds.uid :
-	    (uid_t)-1, m->creds.switch_user ? m->creds.gid : (gid_t)-1, err,
+	if (log_open(conf->log_target, creds->switch_user ? creds->uid :
+	    (uid_t)-1, creds->switch_user ? creds->gid : (gid_t)-1, err,
 	    sizeof(err)) == -1) {
 		log_errorx("[log] target: %s", err);
 		return -1;
 	}
 	if (strcmp(conf->access_log, "off") != 0 && conf->access_log[0] != '\0' &&
-	    (fd = open_access(m, conf->access_log)) == -1) {
+	    (fd = open_access(creds, conf->access_log)) == -1) {
 		log_error("[log] access_log: %s", conf->access_log);
 		return -1;
 	}
@@ -76,7 +81,7 @@ logfiles_reopen(struct master *m)
 	if (log_reopen() == -1)
 		log_warn("SIGUSR1: reopening the log file");
 	if (m->access_fd != -1) {
-		if ((fd = open_access(m, m->conf.access_log)) == -1 ||
+		if ((fd = open_access(&m->creds, m->conf.access_log)) == -1 ||
 		    dup2(fd, m->access_fd) == -1)
 			log_warn("SIGUSR1: reopening the access log %s",
 			    m->conf.access_log);

@@ -251,11 +251,10 @@ prepare_daemon(struct conf_source *src, struct conf *conf)
 {
 	char *path;
 
-	if (strcmp(conf->log_target, "stderr") == 0) {
+	src->daemon = true;
+	if (strcmp(conf->log_target, "stderr") == 0)
 		fprintf(stderr, "forkline: daemon mode: logging to syslog "
 		    "(set [log] target to a file to change that)\n");
-		src->log_target = "syslog";
-	}
 	if (src->path != NULL && src->path[0] != '/') {
 		if ((path = realpath(src->path, NULL)) == NULL) {
 			fprintf(stderr, "forkline: %s: %s\n", src->path,
@@ -291,13 +290,17 @@ main(int argc, char **argv)
 	struct options o;
 	static struct conf conf;
 	char **saved_argv;
-	const char *exe;
+	const char *exe, *cwd;
 
 	saved_argv = save_argv(argc, argv);
 	exe = self_path();
+	cwd = getcwd(NULL, 0);	/* NULL if unknowable: upgrades stay put */
 	proctitle_init(argc, argv);
 	memset(&o, 0, sizeof(o));
 	parse_options(argc, argv, &o);
+	/* With --pid-file, -s needs nothing from the (maybe mid-edit) file. */
+	if (o.signal != NULL && o.src.pid_file != NULL)
+		return pidfile_signal(o.src.pid_file, o.signal);
 	keep_source(&o.src);
 	build_conf(&o.src, &conf);
 	if (o.signal != NULL) {
@@ -318,5 +321,5 @@ main(int argc, char **argv)
 	if (o.daemon && getenv("FORKLINE_UPGRADE_FROM") == NULL)
 		daemon_start();
 	log_init(conf.log_level, "master");
-	return master_run(&conf, &o.src, exe, saved_argv);
+	return master_run(&conf, &o.src, exe, saved_argv, cwd);
 }

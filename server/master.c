@@ -249,9 +249,12 @@ master_init(struct master *m, const struct conf *conf,
     const struct conf_source *src, const char *exe, char *const *argv)
 {
 	char err[CONF_ERR_MAX];
+	const char *cwd;
 	size_t i;
 
+	cwd = m->cwd;
 	memset(m, 0, sizeof(*m));
+	m->cwd = cwd;
 	m->conf = *conf;
 	m->source = src;
 	m->exe = exe;
@@ -302,6 +305,14 @@ master_init(struct master *m, const struct conf *conf,
 		m->exit_status = EXIT_CONFIG;
 		return -1;
 	}
+	/*
+	 * The log target first, so that start-up lines go where the rest
+	 * will (with journal priorities); until start-up is over they are
+	 * also copied to stderr, for the terminal.
+	 */
+	log_mirror_stderr(true);
+	if (logfiles_open(m, conf, &m->creds) == -1)
+		return -1;
 	if (m->creds.switch_user)
 		log_info("workers run as user %s (uid %ld, gid %ld)",
 		    m->creds.user, (long)m->creds.uid, (long)m->creds.gid);
@@ -324,9 +335,7 @@ master_init(struct master *m, const struct conf *conf,
 		log_errorx("cannot create the service manager timers");
 		return -1;
 	}
-	/* Last: until here, start-up errors still reach the terminal. */
-	if (logfiles_open(m, conf) == -1)
-		return -1;
+
 	return 0;
 }
 
@@ -360,12 +369,13 @@ master_free(struct master *m)
 
 int
 master_run(const struct conf *conf, const struct conf_source *src,
-    const char *exe, char *const *argv)
+    const char *exe, char *const *argv, const char *cwd)
 {
 	static struct master m;
 	int i, status;
 
 	proctitle_set("forkline: master");
+	m.cwd = cwd;
 	if (master_init(&m, conf, src, exe, argv) == -1) {
 		master_free(&m);
 		status = m.exit_status != 0 ? m.exit_status : EXIT_OSERR;
@@ -376,9 +386,12 @@ master_run(const struct conf *conf, const struct conf_source *src,
 	    FORKLINE_VERSION, conf_pool_mode_name(conf->pool_mode),
 	    conf->workers, conf->workers == 1 ? "" : "s",
 	    conf_protocol_name(conf->protocol));
+	/* Detach before the first fork, so no worker keeps the caller's
+	 * terminal or pipe open. */
+	log_mirror_stderr(false);
+	daemon_ready(0);
 	for (i = 0; i < conf->workers; i++)
 		supervise_spawn(&m);
-	daemon_ready(0);
 	if (event_base_dispatch(m.base) == -1) {
 		log_errorx("event loop failed");
 		m.exit_status = EXIT_OSERR;

@@ -148,6 +148,7 @@ struct master {
 	/* Binary upgrade (upgrade.c). */
 	const char		*exe;		/* this binary, as started */
 	char *const		*argv;		/* its arguments, as started */
+	const char		*cwd;		/* where it was started */
 	struct future		 upgrade;	/* the new master, while ours */
 	struct event		*upgrade_ev;
 	struct event		*upgrade_timer;
@@ -203,7 +204,8 @@ void	 reload_worker_ready(struct master *m);
 void	 reload_tick(struct master *m);
 
 /* logfiles.c */
-int	 logfiles_open(struct master *m, const struct conf *conf);
+int	 logfiles_open(struct master *m, const struct conf *conf,
+	    const struct creds *creds);
 void	 logfiles_reopen(struct master *m);
 void	 logfiles_close(struct master *m);
 
@@ -226,7 +228,7 @@ void	 sd_stopping(struct master *m, int64_t drain_ms);
 
 /* master.c */
 int	 master_run(const struct conf *conf, const struct conf_source *src,
-	    const char *exe, char *const *argv);
+	    const char *exe, char *const *argv, const char *cwd);
 void	 master_handover(struct master *m);
 void	 master_arm_tick(struct master *m);
 void	 master_worker_gone(struct master *m);

@@ -186,7 +186,7 @@ apply(struct master *m)
 		sd_reload_failed(m);
 		return;
 	}
-	if (logfiles_open(m, &next) == -1) {
+	if (logfiles_open(m, &next, &creds) == -1) {
 		log_errorx("reload: cannot open the new log files; still "
 		    "serving generation %u unchanged", m->generation);
 		close_missing(next_set, n, m->listeners, m->nlisteners, false);
@@ -294,6 +294,8 @@ reload_tick(struct master *m)
 	m->prev_nlisteners = 0;
 	m->conf = m->prev_conf;
 	m->creds = m->prev_creds;
+	if (logfiles_open(m, &m->conf, &m->creds) == -1)
+		log_errorx("reload: cannot reopen the previous log files");
 	log_set_level(m->conf.log_level);
 	set_limits(m);
 	master_arm_tick(m);

@@ -77,6 +77,10 @@ upgrade_child(int pipe_fd, void *arg)
 	setenv("FORKLINE_UPGRADE_FD", buf, 1);
 	snprintf(buf, sizeof(buf), "%ld", (long)m->pid);
 	setenv("FORKLINE_UPGRADE_FROM", buf, 1);
+	/* The arguments may hold paths relative to where we started (a
+	 * daemon has since moved to /). */
+	if (m->cwd != NULL && chdir(m->cwd) == -1)
+		log_warn("upgrade: chdir %s", m->cwd);
 	execv(m->exe, m->argv);
 	log_error("upgrade: exec %s", m->exe);
 	_exit(71);

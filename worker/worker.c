@@ -215,7 +215,8 @@ on_sigabrt(int sig)
 	else
 		log_errorx("hung: not serving a connection");
 	n = backtrace(frames, 32);
-	backtrace_symbols_fd(frames, n, STDERR_FILENO);
+	backtrace_symbols_fd(frames, n, log_fd() != -1 ? log_fd() :
+	    STDERR_FILENO);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
