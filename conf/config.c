@@ -118,6 +118,8 @@ static void	 format_accepted(const struct conf_key *key, char *buf,
 		    size_t len);
 static void	 format_example(const struct conf_key *key, char *buf,
 		    size_t len);
+static int	 name_index(const char *const *names, size_t n,
+		    const char *name, int64_t *out);
 static int	 protocol_parse(const char *name, int64_t *out);
 static const char *protocol_name(int64_t v);
 static int	 loglevel_parse(const char *name, int64_t *out);
@@ -968,19 +970,27 @@ format_example(const struct conf_key *key, char *buf, size_t len)
 	format_value(key->type, conf_get(&def, key), buf, len);
 }
 
+/* The index of name (any case) in names[0..n), for the enum types. */
 static int
-protocol_parse(const char *name, int64_t *out)
+name_index(const char *const *names, size_t n, const char *name,
+    int64_t *out)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(protocol_names) / sizeof(protocol_names[0]);
-	    i++) {
-		if (strcasecmp(name, protocol_names[i]) == 0) {
+	for (i = 0; i < n; i++) {
+		if (strcasecmp(name, names[i]) == 0) {
 			*out = (int64_t)i;
 			return 0;
 		}
 	}
 	return -1;
+}
+
+static int
+protocol_parse(const char *name, int64_t *out)
+{
+	return name_index(protocol_names, sizeof(protocol_names) /
+	    sizeof(protocol_names[0]), name, out);
 }
 
 static const char *
@@ -1008,16 +1018,8 @@ static const char *const poolmode_names[] = {
 static int
 poolmode_parse(const char *name, int64_t *out)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(poolmode_names) / sizeof(poolmode_names[0]);
-	    i++) {
-		if (strcasecmp(name, poolmode_names[i]) == 0) {
-			*out = (int64_t)i;
-			return 0;
-		}
-	}
-	return -1;
+	return name_index(poolmode_names, sizeof(poolmode_names) /
+	    sizeof(poolmode_names[0]), name, out);
 }
 
 static const char *
