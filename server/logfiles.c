@@ -88,7 +88,7 @@ logfiles_reopen(struct master *m)
 		if (fd != -1)
 			close(fd);
 	}
-	for (i = 0; i < SLOTS_MAX; i++)
+	for (i = 0; i < m->slots_hi; i++)
 		if (m->slots[i].state != SLOT_EMPTY)
 			kill(m->slots[i].pid, SIGUSR1);
 	log_info("SIGUSR1: log files reopened");

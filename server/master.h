@@ -126,6 +126,7 @@ struct master {
 	int			 access_fd;	/* -1: no access log */
 
 	struct slot		*slots;		/* SLOTS_MAX of them */
+	int			 slots_hi;	/* all from here on are unused */
 	struct pool_limits	 limits;
 	int64_t			 surplus_since_ms;
 	double			 spawn_tokens;	/* rate limit bucket */

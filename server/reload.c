@@ -231,7 +231,7 @@ drain_old_generations(struct master *m)
 {
 	int i, n = 0;
 
-	for (i = 0; i < SLOTS_MAX; i++) {
+	for (i = 0; i < m->slots_hi; i++) {
 		struct slot *s = &m->slots[i];
 
 		if (s->generation == m->generation || s->state == SLOT_EMPTY ||
@@ -279,7 +279,7 @@ reload_tick(struct master *m)
 	    "configuration", failed, (long long)m->conf.worker_timeout_ms,
 	    failed - 1);
 	m->reloading = false;
-	for (i = 0; i < SLOTS_MAX; i++) {
+	for (i = 0; i < m->slots_hi; i++) {
 		struct slot *s = &m->slots[i];
 
 		if (s->generation != failed)

@@ -64,7 +64,7 @@ totals(const struct master *m, uint64_t *connections, uint64_t *requests)
 
 	*connections = m->retired_connections;
 	*requests = m->retired_requests;
-	for (i = 0; i < SLOTS_MAX; i++)
+	for (i = 0; i < m->slots_hi; i++)
 		if (m->slots[i].state != SLOT_EMPTY) {
 			*connections += m->slots[i].last.connections;
 			*requests += m->slots[i].last.requests;

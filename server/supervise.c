@@ -38,6 +38,8 @@ static void	 log_exit(struct master *, struct slot *,
 static void	 schedule_restart(struct master *, struct slot *, bool);
 static void	 restart_due(struct master *, int64_t);
 static void	 settle(struct master *);
+static void	 slot_claim(struct master *, struct slot *);
+static void	 slots_shrink(struct master *);
 static void	 check_hung(struct master *, struct slot *, int64_t);
 static void	 start_recycles(struct master *);
 static void	 retire_idle(struct master *, int);
@@ -126,6 +128,27 @@ free_slot(struct master *m)
 	return NULL;
 }
 
+/*
+ * Every loop over the slots stops at slots_hi, one past the highest slot
+ * in use (or held for a restart), instead of at SLOTS_MAX: the master
+ * looks at its slots on every busy report.
+ */
+static void
+slot_claim(struct master *m, struct slot *s)
+{
+	if (s->num > m->slots_hi)
+		m->slots_hi = s->num;
+}
+
+static void
+slots_shrink(struct master *m)
+{
+	while (m->slots_hi > 0 &&
+	    m->slots[m->slots_hi - 1].state == SLOT_EMPTY &&
+	    !m->slots[m->slots_hi - 1].restart_pending)
+		m->slots_hi--;
+}
+
 /* In the child (future_spawn has closed all but the kept fds). */
 static void
 worker_child(int report_fd, void *arg)
@@ -176,6 +199,7 @@ spawn_into(struct master *m, struct slot *s)
 		keep[i++] = log_fd();
 	spec.nkeep = i;
 	s->generation = m->generation;
+	slot_claim(m, s);
 	if (future_spawn(&s->fut, &spec, worker_child, s) == -1) {
 		log_warn("cannot start worker %d", s->num);
 		return -1;
@@ -280,8 +304,12 @@ on_report(struct future *f, const void *record, void *arg)
 	}
 	if (was_starting && (s->state == SLOT_IDLE || s->state == SLOT_BUSY))
 		became_ready(m, s);
-	/* Idle workers running low is the moment to grow, not the next tick. */
-	if (r->state == HEALTH_BUSY && m->state == MASTER_RUNNING)
+	/*
+	 * A dynamic pool grows the moment idle workers run low, not at the
+	 * next tick. A static pool's size does not depend on busy reports.
+	 */
+	if (r->state == HEALTH_BUSY && m->state == MASTER_RUNNING &&
+	    m->limits.mode == CONF_POOL_DYNAMIC)
 		supervise_pool_step(m);
 }
 
@@ -294,7 +322,7 @@ became_ready(struct master *m, struct slot *s)
 	log_debug("worker %d (pid %ld) ready after %lld ms", s->num,
 	    (long)s->pid, (long long)(s->ready_ms - s->started_ms));
 	/* The replacement of a recycling worker is ready: let the old go. */
-	for (i = 0; i < SLOTS_MAX; i++)
+	for (i = 0; i < m->slots_hi; i++)
 		if (m->slots[i].replacement == s->num - 1) {
 			m->slots[i].replacement = NO_SLOT;
 			supervise_stop(m, &m->slots[i], STOP_RECYCLED);
@@ -327,7 +355,7 @@ supervise_kill_all(struct master *m, int sig)
 {
 	int i;
 
-	for (i = 0; i < SLOTS_MAX; i++) {
+	for (i = 0; i < m->slots_hi; i++) {
 		struct slot *s = &m->slots[i];
 
 		s->restart_pending = false;
@@ -352,7 +380,7 @@ supervise_reap(struct master *m)
 {
 	int i;
 
-	for (i = 0; i < SLOTS_MAX; i++) {
+	for (i = 0; i < m->slots_hi; i++) {
 		struct slot *s = &m->slots[i];
 
 		if (s->state == SLOT_EMPTY || future_reap(&s->fut) != 1)
@@ -410,6 +438,7 @@ schedule_restart(struct master *m, struct slot *s, bool early)
 
 	s->restart_pending = true;
 	s->restart_at_ms = now_ms() + delay;
+	slot_claim(m, s);
 	m->restarts++;
 	if (delay > 0)
 		log_debug("worker %d restarts in %lld ms", s->num,
@@ -422,7 +451,7 @@ restart_due(struct master *m, int64_t now)
 {
 	int i;
 
-	for (i = 0; i < SLOTS_MAX; i++) {
+	for (i = 0; i < m->slots_hi; i++) {
 		struct slot *s = &m->slots[i];
 
 		if (s->restart_pending && now >= s->restart_at_ms &&
@@ -475,7 +504,7 @@ on_exit_status(struct future *f, const struct future_result *r, void *arg)
 	future_free(&s->fut);
 	slot_event(s, SLOT_EV_EXIT);
 	/* A replacement that died before it was ready replaces nobody. */
-	for (i = 0; i < SLOTS_MAX; i++)
+	for (i = 0; i < m->slots_hi; i++)
 		if (m->slots[i].replacement == s->num - 1)
 			m->slots[i].replacement = NO_SLOT;
 	s->pid = 0;
@@ -529,12 +558,12 @@ start_recycles(struct master *m)
 	struct slot *s, *r;
 	int i, active = 0;
 
-	for (i = 0; i < SLOTS_MAX; i++)
+	for (i = 0; i < m->slots_hi; i++)
 		if (m->slots[i].replacement != NO_SLOT ||
 		    (m->slots[i].stop == STOP_RECYCLED &&
 		    m->slots[i].state != SLOT_EMPTY))
 			active++;
-	for (i = 0; i < SLOTS_MAX && active < m->conf.recycle_concurrency;
+	for (i = 0; i < m->slots_hi && active < m->conf.recycle_concurrency;
 	    i++) {
 		s = &m->slots[i];
 		if (!s->wants_recycle || s->replacement != NO_SLOT ||
@@ -554,7 +583,7 @@ retire_idle(struct master *m, int n)
 {
 	int i;
 
-	for (i = SLOTS_MAX - 1; i >= 0 && n > 0; i--) {
+	for (i = m->slots_hi - 1; i >= 0 && n > 0; i--) {
 		struct slot *s = &m->slots[i];
 
 		if (s->state == SLOT_IDLE && s->generation == m->generation &&
@@ -591,7 +620,7 @@ supervise_pool_step(struct master *m)
 
 	if (m->state != MASTER_RUNNING)
 		return;
-	for (i = 0; i < SLOTS_MAX; i++) {
+	for (i = 0; i < m->slots_hi; i++) {
 		struct slot *s = &m->slots[i];
 
 		if (s->restart_pending) {
@@ -643,7 +672,8 @@ supervise_tick(struct master *m)
 
 	if (m->state == MASTER_RUNNING)
 		restart_due(m, now);
-	for (i = 0; i < SLOTS_MAX; i++) {
+	slots_shrink(m);
+	for (i = 0; i < m->slots_hi; i++) {
 		struct slot *s = &m->slots[i];
 
 		if (s->state == SLOT_EMPTY)
@@ -673,7 +703,7 @@ supervise_count(const struct master *m, enum slot_state state,
 {
 	int i, n = 0;
 
-	for (i = 0; i < SLOTS_MAX; i++)
+	for (i = 0; i < m->slots_hi; i++)
 		if (m->slots[i].state == state &&
 		    (generation == 0 || m->slots[i].generation == generation))
 			n++;
@@ -685,7 +715,7 @@ supervise_alive(const struct master *m)
 {
 	int i, n = 0;
 
-	for (i = 0; i < SLOTS_MAX; i++)
+	for (i = 0; i < m->slots_hi; i++)
 		if (m->slots[i].state != SLOT_EMPTY)
 			n++;
 	return n;

@@ -12,10 +12,19 @@
 #include "common/proc.h"
 #include "worker/report.h"
 
+/*
+ * Busy/idle changes closer together than this are sent as one report (the
+ * latest state), at most this much later: with short connections a worker
+ * changes state thousands of times a second, and two reads in the master
+ * per connection would cost it a good part of a core.
+ */
+#define REPORT_COALESCE_MS	5
+
 static struct worker	*self;
 static int		 report_fd = -1;
 static struct health_report current;
-static int64_t		 next_due_ms;
+static int64_t		 next_due_ms;	/* heartbeat or a coalesced change */
+static int64_t		 last_sent_ms;
 static unsigned long	 dropped;
 
 static void	 report_send(void);
@@ -51,7 +60,8 @@ report_send(void)
 	current.conn_started_ms = st->conn_started_ms;
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		current.max_rss_kb = (uint64_t)ru.ru_maxrss;
-	next_due_ms = now_ms() + self->env->conf->heartbeat_interval_ms;
+	last_sent_ms = now_ms();
+	next_due_ms = last_sent_ms + self->env->conf->heartbeat_interval_ms;
 	do {
 		n = write(report_fd, &current, sizeof(current));
 	} while (n == -1 && errno == EINTR);
@@ -63,13 +73,27 @@ report_send(void)
 	/* EPIPE: the master is gone; the lifeline will tell us to stop. */
 }
 
+/*
+ * The first report (ready) and draining go out at once; busy/idle changes
+ * at once unless one went out less than REPORT_COALESCE_MS ago, in which
+ * case the next wait's deadline (report_due_in) sends the latest state.
+ */
 void
 report_state(enum health_state state)
 {
-	if (report_fd == -1)
+	int64_t coalesce_until;
+
+	if (report_fd == -1 || (current.state == state && current.seq > 0))
 		return;
 	current.state = (uint8_t)state;
-	report_send();
+	coalesce_until = last_sent_ms + REPORT_COALESCE_MS;
+	if (current.seq == 0 || state == HEALTH_DRAINING ||
+	    now_ms() >= coalesce_until) {
+		report_send();
+		return;
+	}
+	if (coalesce_until < next_due_ms)
+		next_due_ms = coalesce_until;
 }
 
 void
