@@ -76,22 +76,31 @@ logfiles_open(struct master *m, const struct conf *conf,
 void
 logfiles_reopen(struct master *m)
 {
-	int fd, i;
+	int fd, i, failed = 0;
 
-	if (log_reopen() == -1)
+	if (log_reopen() == -1) {
 		log_warn("SIGUSR1: reopening the log file");
+		failed++;
+	}
 	if (m->access_fd != -1) {
 		if ((fd = open_access(&m->creds, m->conf.access_log)) == -1 ||
-		    dup2(fd, m->access_fd) == -1)
+		    dup2(fd, m->access_fd) == -1) {
 			log_warn("SIGUSR1: reopening the access log %s",
 			    m->conf.access_log);
+			failed++;
+		}
 		if (fd != -1)
 			close(fd);
 	}
 	for (i = 0; i < m->slots_hi; i++)
 		if (m->slots[i].state != SLOT_EMPTY)
 			kill(m->slots[i].pid, SIGUSR1);
-	log_info("SIGUSR1: log files reopened");
+	if (failed == 0)
+		log_info("SIGUSR1: log files reopened");
+	else
+		log_warnx("SIGUSR1: %d log file%s could not be reopened; the "
+		    "old one%s still in use", failed, failed == 1 ? "" : "s",
+		    failed == 1 ? " is" : "s are");
 }
 
 void

@@ -313,6 +313,9 @@ master_init(struct master *m, const struct conf *conf,
 	log_mirror_stderr(true);
 	if (logfiles_open(m, conf, &m->creds) == -1)
 		return -1;
+	if (m->upgrade_from != 0)
+		log_info("taking over from the old master (pid %ld)",
+		    (long)m->upgrade_from);
 	if (m->creds.switch_user)
 		log_info("workers run as user %s (uid %ld, gid %ld)",
 		    m->creds.user, (long)m->creds.uid, (long)m->creds.gid);

@@ -262,8 +262,6 @@ upgrade_detect(struct master *m)
 	}
 	unsetenv("FORKLINE_UPGRADE_FROM");
 	unsetenv("FORKLINE_UPGRADE_FD");
-	log_info("taking over from the old master (pid %ld)",
-	    (long)m->upgrade_from);
 }
 
 /* In a new master, once its workers serve: tell the old one. */

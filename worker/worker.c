@@ -110,7 +110,7 @@ reopen_log_files(void)
 		log_warn("reopening the log file");
 	if (access_fd == -1)
 		return;
-	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
 	if (fd == -1 || dup2(fd, access_fd) == -1)
 		log_warn("reopening the access log %s", path);
 	if (fd != -1)
