@@ -13,7 +13,6 @@
  * leave a daemon behind.
  */
 #include <sys/file.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -154,30 +153,6 @@ sweep(void)
  * Files.
  */
 
-/* The whole file, NUL-terminated (free it); NULL if unreadable. */
-static char *
-read_text(const char *path, size_t *lenp)
-{
-	char	*buf = NULL;
-	size_t	 len = 0, cap = 0, n;
-	FILE	*f;
-
-	if ((f = fopen(path, "re")) == NULL)
-		return NULL;
-	do {
-		if (cap - len < 4096 && (buf = realloc(buf, cap = cap * 2 +
-		    8192)) == NULL)
-			abort();
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n > 0);
-	fclose(f);
-	buf[len] = '\0';
-	if (lenp != NULL)
-		*lenp = len;
-	return buf;
-}
-
 static void
 write_text(const char *path, const char *text, mode_t mode)
 {
@@ -189,18 +164,6 @@ write_text(const char *path, const char *text, mode_t mode)
 	ck_assert_msg(write(fd, text, len) == (ssize_t)len, "write %s: %s",
 	    path, strerror(errno));
 	close(fd);
-}
-
-/* Replace a file whole (a new file renamed over it). */
-static void
-rewrite_file(const char *path, const char *text)
-{
-	char	 tmp[PATH_LEN + 8];
-
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	write_text(tmp, text, 0644);
-	ck_assert_msg(rename(tmp, path) == 0, "rename %s: %s", tmp,
-	    strerror(errno));
 }
 
 static long
@@ -215,7 +178,7 @@ file_size(const char *path)
 static int
 count_in_file(const char *path, const char *needle)
 {
-	char	*text = read_text(path, NULL), *p;
+	char	*text = harness_read_file(path, NULL), *p;
 	int	 n = 0;
 
 	for (p = text; p != NULL && (p = strstr(p, needle)) != NULL; n++)
@@ -248,7 +211,7 @@ wait_file_count(const char *path, const char *needle, int n,
 
 	if (harness_wait_until(file_has, &w, HARNESS_READY_MS))
 		return;
-	text = read_text(path, NULL);
+	text = harness_read_file(path, NULL);
 	ck_abort_msg("%s: expected %d line%s with \"%s\" in %s within %d ms, "
 	    "found %d; the file: %s", what, n, n == 1 ? "" : "s", needle, path,
 	    HARNESS_READY_MS, count_in_file(path, needle), text == NULL ?
@@ -277,7 +240,7 @@ log_dir(char *out, size_t len)
 static pid_t
 pidfile_pid(const char *path)
 {
-	char	*text = read_text(path, NULL);
+	char	*text = harness_read_file(path, NULL);
 	long	 pid = text != NULL ? strtol(text, NULL, 10) : 0;
 
 	free(text);
@@ -774,7 +737,7 @@ START_TEST(test_log_file_reopen)
 	    !server_log_contains(&s, "reload") &&
 	    !server_log_contains(&s, " stopped"), "with a log file, lines "
 	    "after start-up went to stderr (%s)", s.log);
-	o = read_text(old, NULL);
+	o = harness_read_file(old, NULL);
 	ck_assert_msg(file_size(old) == old_size, "the renamed log %s grew "
 	    "from %ld to %ld bytes after the reopen: %s", old, old_size,
 	    file_size(old), harness_quote(o != NULL ? o + old_size : "",
@@ -797,7 +760,8 @@ static bool
 access_find(const char *path, int port, struct access_line *a,
     char *raw, size_t rawlen)
 {
-	char	*text = read_text(path, NULL), *line, *save = NULL, key[40];
+	char	*text = harness_read_file(path, NULL), *line, *save = NULL;
+	char	 key[40];
 	bool	 found = false;
 	int	 end;
 
@@ -847,7 +811,7 @@ assert_access(const struct server *s, const char *path, int port,
 	char			*text;
 
 	if (!harness_wait_until(access_has, &w, HARNESS_READY_MS)) {
-		text = read_text(path, NULL);
+		text = harness_read_file(path, NULL);
 		ck_abort_msg("no access log line for the client at port %d in "
 		    "%s within %d ms; the file: %s", port, path,
 		    HARNESS_READY_MS, text == NULL ? "(missing)" :
@@ -868,7 +832,7 @@ static void
 assert_clean(const char *path)
 {
 	size_t		 len, i;
-	char		*text = read_text(path, &len);
+	char		*text = harness_read_file(path, &len);
 	unsigned char	 c;
 	int		 quotes = 0;
 
@@ -977,64 +941,33 @@ START_TEST(test_access_log)
 END_TEST
 
 /*
- * Start forkline args with its stdout and stderr in a new log file and a
- * listener as fd 3 (LISTEN_FDS), as the harness does, but with
- * JOURNAL_STREAM naming that log file (or, with mismatch, another inode):
- * what systemd does for a service whose output goes to the journal.
+ * In the child, before exec: JOURNAL_STREAM naming the file its stderr
+ * goes to (log_fd's), or with *mismatch another inode.
+ */
+static void
+set_journal_stream(int log_fd, void *arg)
+{
+	const bool	*mismatch = arg;
+	char		 journal[64];
+	struct stat	 st;
+
+	if (fstat(log_fd, &st) == -1)
+		_exit(127);
+	snprintf(journal, sizeof(journal), "%llu:%llu",
+	    (unsigned long long)st.st_dev,
+	    (unsigned long long)st.st_ino + (*mismatch ? 1 : 0));
+	setenv("JOURNAL_STREAM", journal, 1);
+}
+
+/*
+ * Start forkline args as the harness does, with JOURNAL_STREAM naming its
+ * log file (or, with mismatch, another inode): what systemd does for a
+ * service whose output goes to the journal.
  */
 static void
 spawn_journal(struct server *s, const char *const args[], bool mismatch)
 {
-	char		*argv[16], journal[64];
-	const char	*bin = getenv("FORKLINE_BIN");
-	pid_t		 parent = getpid();
-	struct stat	 st;
-	int		 fd, lfd, nullfd, i, port;
-
-	ck_assert_msg(bin != NULL, "FORKLINE_BIN is not set");
-	argv[0] = (char *)bin;
-	for (i = 0; args[i] != NULL && i < 14; i++)
-		argv[i + 1] = (char *)args[i];
-	argv[i + 1] = NULL;
-	memset(s, 0, sizeof(*s));
-	harness_write_file(s->log, sizeof(s->log), "journal-", ".log", "");
-	fd = open(s->log, O_WRONLY | O_APPEND | O_CLOEXEC);
-	ck_assert_msg(fd != -1 && fstat(fd, &st) == 0, "open %s: %s", s->log,
-	    strerror(errno));
-	snprintf(journal, sizeof(journal), "%llu:%llu",
-	    (unsigned long long)st.st_dev,
-	    (unsigned long long)st.st_ino + (mismatch ? 1 : 0));
-	lfd = harness_listen_tcp(&port);
-	fflush(NULL);
-	s->pid = fork();
-	ck_assert_msg(s->pid != -1, "fork: %s", strerror(errno));
-	if (s->pid == 0) {
-		sigset_t	 none;
-		char		 pidbuf[32];
-
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
-		    getppid() != parent)
-			_exit(127);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		if ((nullfd = open("/dev/null", O_RDONLY)) == -1 ||
-		    dup2(nullfd, STDIN_FILENO) == -1 ||
-		    dup2(fd, STDOUT_FILENO) == -1 ||
-		    dup2(fd, STDERR_FILENO) == -1 ||
-		    (lfd == 3 ? fcntl(3, F_SETFD, 0) : dup2(lfd, 3)) == -1 ||
-		    close_range(4, ~0U, 0) == -1)
-			_exit(127);
-		snprintf(pidbuf, sizeof(pidbuf), "%ld", (long)getpid());
-		setenv("LISTEN_FDS", "1", 1);
-		setenv("LISTEN_PID", pidbuf, 1);
-		unsetenv("LISTEN_FDNAMES");
-		setenv("JOURNAL_STREAM", journal, 1);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(fd);
-	close(lfd);
-	s->port = port;
+	server_launch_with(s, args, set_journal_stream, &mismatch);
 	/* Listening already (the socket is ours): PING waits for a worker. */
 	assert_pings(s->port);
 }
@@ -1093,7 +1026,7 @@ START_TEST(test_journal_priorities)
 	ck_assert_msg(server_log_wait(&s, "<7>worker 1 debug: ",
 	    HARNESS_READY_MS), "expected the workers' debug lines in %s",
 	    s.log);
-	rewrite_file(conf, "[workers]\nstart = many\n");
+	harness_rewrite_file(conf, "[workers]\nstart = many\n");
 	server_signal(&s, SIGHUP);
 	ck_assert_msg(server_log_wait(&s, "still serving generation 1",
 	    HARNESS_READY_MS), "no reload error in %s", s.log);
@@ -1241,7 +1174,7 @@ start_from_copy(struct server *s, const char *const args[], char *bin,
 	harness_mkdtemp(dir, sizeof(dir));
 	snprintf(bin, len, "%s/forkline", dir);
 	ck_assert_msg(getenv("FORKLINE_BIN") != NULL, "FORKLINE_BIN unset");
-	text = read_text(getenv("FORKLINE_BIN"), &n);
+	text = harness_read_file(getenv("FORKLINE_BIN"), &n);
 	ck_assert_msg(text != NULL, "cannot read %s", getenv("FORKLINE_BIN"));
 	fd = open(bin, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
 	ck_assert_msg(fd != -1 && write(fd, text, n) == (ssize_t)n,

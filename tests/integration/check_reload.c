@@ -5,8 +5,6 @@
  * and key, and nothing changes.
  */
 #include <check.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,28 +13,6 @@
 
 #include "tests/support/harness.h"
 #include "tests/support/load.h"
-
-/*
- * Replace the file's contents the way an editor or a deployment tool
- * does: write a new file and rename it over the old one, so the server
- * never reads half a file.
- */
-static void
-rewrite_file(const char *path, const char *text)
-{
-	char	 tmp[HARNESS_PATH_MAX + 8];
-	size_t	 len = strlen(text);
-	int	 fd;
-
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	ck_assert_msg(fd != -1, "open %s: %s", tmp, strerror(errno));
-	ck_assert_msg(write(fd, text, len) == (ssize_t)len, "write %s: %s",
-	    tmp, strerror(errno));
-	close(fd);
-	ck_assert_msg(rename(tmp, path) == 0, "rename %s: %s", tmp,
-	    strerror(errno));
-}
 
 static void
 start_with_config(struct server *s, char *path, size_t len,
@@ -97,7 +73,7 @@ START_TEST(test_reload_under_load)
 	    load_describe(l));
 	ck_assert_msg(load_result(l)->ok > 0, "no request served in 1.5 s: "
 	    "%s", load_describe(l));
-	rewrite_file(path, "[workers]\nstart = 4\n");
+	harness_rewrite_file(path, "[workers]\nstart = 4\n");
 	server_signal(&s, SIGHUP);
 	for (i = 0; i < 300 && !load_run(l, 100); i++)
 		;
@@ -143,7 +119,7 @@ START_TEST(test_reload_invalid_keeps_serving)
 	start_with_config(&s, path, sizeof(path), "[workers]\nstart = 3\n");
 	server_wait_workers(&s, 3, before.pids);
 	before.n = 3;
-	rewrite_file(path, bad);
+	harness_rewrite_file(path, bad);
 	server_signal(&s, SIGHUP);
 
 	snprintf(where, sizeof(where), "%s:3:", path);

@@ -284,45 +284,6 @@ monotonic_usec(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static void
-rewrite_file(const char *path, const char *text)
-{
-	char	 tmp[HARNESS_PATH_MAX + 8];
-	size_t	 len = strlen(text);
-	int	 fd;
-
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	ck_assert_msg(fd != -1, "open %s: %s", tmp, strerror(errno));
-	ck_assert_msg(write(fd, text, len) == (ssize_t)len, "write %s: %s",
-	    tmp, strerror(errno));
-	close(fd);
-	ck_assert_msg(rename(tmp, path) == 0, "rename %s: %s", tmp,
-	    strerror(errno));
-}
-
-/* The whole file, NUL-terminated (free it); NULL if unreadable. */
-static char *
-read_text(const char *path)
-{
-	char	*buf = NULL;
-	size_t	 len = 0, cap = 0, n;
-	FILE	*f;
-
-	if ((f = fopen(path, "re")) == NULL)
-		return NULL;
-	do {
-		if (cap - len < 4096 && (buf = realloc(buf, cap = cap * 2 +
-		    8192)) == NULL)
-			abort();
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n > 0);
-	fclose(f);
-	buf[len] = '\0';
-	return buf;
-}
-
 /* A program on PATH (a slash in name: that path); its path in out. */
 static bool
 find_tool(const char *name, char *out, size_t len)
@@ -344,63 +305,16 @@ find_tool(const char *name, char *out, size_t len)
 	return false;
 }
 
-/*
- * Start argv (argv[0] a path) as a server would be started by the
- * harness, with its stdout and stderr in a new log file named in s->log:
- * it dies with this process (and is in its process group), listen_fd
- * (unless -1) becomes fd 3 with LISTEN_FDS=1, and with watchdog_pid the
- * child's own pid goes in WATCHDOG_PID (which only the child knows).
- */
+/* In the child, before exec: WATCHDOG_PID is its own pid. */
 static void
-spawn_server(struct server *s, char *const argv[], int listen_fd,
-    bool watchdog_pid)
+set_watchdog_pid(int log_fd, void *arg)
 {
-	pid_t	 parent = getpid();
 	char	 pidbuf[32];
-	int	 fd, nullfd;
 
-	memset(s, 0, sizeof(*s));
-	harness_write_file(s->log, sizeof(s->log), "spawn-", ".log", "");
-	fd = open(s->log, O_WRONLY | O_APPEND | O_CLOEXEC);
-	ck_assert_msg(fd != -1, "open %s: %s", s->log, strerror(errno));
-	fflush(NULL);
-	s->pid = fork();
-	ck_assert_msg(s->pid != -1, "fork: %s", strerror(errno));
-	if (s->pid == 0) {
-		sigset_t	 none;
-
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
-		    getppid() != parent)
-			_exit(127);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		if ((nullfd = open("/dev/null", O_RDONLY)) == -1 ||
-		    dup2(nullfd, STDIN_FILENO) == -1 ||
-		    dup2(fd, STDOUT_FILENO) == -1 ||
-		    dup2(fd, STDERR_FILENO) == -1)
-			_exit(127);
-		unsetenv("LISTEN_FDS");
-		unsetenv("LISTEN_PID");
-		unsetenv("LISTEN_FDNAMES");
-		snprintf(pidbuf, sizeof(pidbuf), "%ld", (long)getpid());
-		if (listen_fd != -1) {
-			/* dup2 clears close-on-exec on a copy, not in place. */
-			if (listen_fd == 3 ? fcntl(3, F_SETFD, 0) == -1 :
-			    dup2(listen_fd, 3) == -1)
-				_exit(127);
-			setenv("LISTEN_FDS", "1", 1);
-			setenv("LISTEN_PID", pidbuf, 1);
-		}
-		if (watchdog_pid)
-			setenv("WATCHDOG_PID", pidbuf, 1);
-		if (close_range(listen_fd != -1 ? 4 : 3, ~0U, 0) == -1)
-			_exit(127);
-		execv(argv[0], argv);
-		dprintf(STDERR_FILENO, "exec %s: %s\n", argv[0],
-		    strerror(errno));
-		_exit(127);
-	}
-	close(fd);
+	(void)log_fd;
+	(void)arg;
+	snprintf(pidbuf, sizeof(pidbuf), "%ld", (long)getpid());
+	setenv("WATCHDOG_PID", pidbuf, 1);
 }
 
 static bool
@@ -469,7 +383,7 @@ run_tool(char *const argv[], const char *const env[], int *status)
 		ck_abort_msg("%s did not finish within %d ms", argv[0],
 		    TOOL_MS);
 	}
-	text = read_text(out);
+	text = harness_read_file(out, NULL);
 	ck_assert_msg(text != NULL, "cannot read %s", out);
 	return text;
 }
@@ -545,7 +459,7 @@ START_TEST(test_notify_lifecycle)
 	    "serving");
 
 	/* A rejected reload: reloading, then ready again as before. */
-	rewrite_file(conf, "[workers]\nstart = many\n");
+	harness_rewrite_file(conf, "[workers]\nstart = many\n");
 	server_signal(&s, SIGHUP);
 	notify_expect_event(&n, &s, "RELOADING=1", buf, sizeof(buf),
 	    HARNESS_REPLY_MS);
@@ -746,7 +660,7 @@ START_TEST(test_notify_min_ready)
 	server_stop_expect_zero(&s);
 	notify_close(&n);
 
-	rewrite_file(conf, "[workers]\nstart = 4\nmin_ready = 5\n");
+	harness_rewrite_file(conf, "[workers]\nstart = 4\nmin_ready = 5\n");
 	forkline_run(&r, bad_args, HARNESS_READY_MS);
 	run_assert_exit(&r, EX_CONFIG, "min_ready = 5 with start = 4");
 	ck_assert_msg(strstr(r.err, "min_ready") != NULL, "expected the error "
@@ -762,23 +676,19 @@ END_TEST
  */
 START_TEST(test_watchdog)
 {
-	char		 bin[PATH_MAX], buf[DGRAM_MAX];
-	char		*argv[] = { bin, "-w", "2", NULL };
+	const char	*args[] = { "-w", "2", NULL };
+	const char	*bin = getenv("FORKLINE_BIN");
+	char		 buf[DGRAM_MAX];
 	struct notify	 n;
 	struct server	 s;
 	int64_t		 end;
 	pid_t		 from;
-	int		 lfd, port, count = 0;
+	int		 count = 0;
 
-	snprintf(bin, sizeof(bin), "%s", getenv("FORKLINE_BIN") != NULL ?
-	    getenv("FORKLINE_BIN") : "");
-	ck_assert_msg(bin[0] != '\0', "FORKLINE_BIN is not set");
+	ck_assert_msg(bin != NULL && bin[0] != '\0', "FORKLINE_BIN is not set");
 	notify_open(&n);
 	ck_assert_msg(setenv("WATCHDOG_USEC", "400000", 1) == 0, "setenv");
-	lfd = harness_listen_tcp(&port);
-	spawn_server(&s, argv, lfd, true);
-	s.port = port;
-	close(lfd);
+	server_launch_with(&s, args, set_watchdog_pid, NULL);
 	unsetenv("WATCHDOG_USEC");
 
 	end = harness_now_ms() + HARNESS_READY_MS;
@@ -816,7 +726,7 @@ END_TEST
 START_TEST(test_socket_activate)
 {
 	char		 tool[PATH_MAX], bin[PATH_MAX], addr[64], want[128];
-	char		*argv[] = { tool, "-l", addr, "--fdname=forkline-test",
+	const char	*argv[] = { tool, "-l", addr, "--fdname=forkline-test",
 	    bin, "-w", "2", NULL };
 	char		 title[64];
 	struct server	 s;
@@ -834,7 +744,7 @@ START_TEST(test_socket_activate)
 	/* A free port: bound and closed here, bound again by the tool. */
 	close(harness_listen_tcp(&port));
 	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
-	spawn_server(&s, argv, -1, false);
+	server_launch_program(&s, argv);
 	s.port = port;
 
 	deadline = harness_now_ms() + HARNESS_READY_MS;
@@ -873,7 +783,7 @@ static void
 copy_unit(const char *src, const char *dst, const char *bin)
 {
 	static const char from[] = "/usr/local/bin/forkline";
-	char	*text = read_text(src), *p, *q;
+	char	*text = harness_read_file(src, NULL), *p, *q;
 	FILE	*f;
 
 	ck_assert_msg(text != NULL, "cannot read the unit %s", src);
@@ -891,7 +801,7 @@ copy_unit(const char *src, const char *dst, const char *bin)
 static void
 copy_file(const char *src, const char *dst)
 {
-	char	*text = read_text(src);
+	char	*text = harness_read_file(src, NULL);
 	FILE	*f;
 
 	ck_assert_msg(text != NULL, "cannot read %s", src);

@@ -38,15 +38,18 @@ static const char *log_tail(const struct server *s);
 static const char *forkline_bin(void);
 static int	 tmpfile_open(char *out, size_t outlen, const char *stem,
 		    const char *suffix);
-static pid_t	 spawn(const char *const args[], int listen_fd, int out_fd,
-		    int err_fd);
+static pid_t	 spawn(const char *bin, const char *const args[],
+		    int listen_fd, int out_fd, int err_fd,
+		    void (*in_child)(int, void *), void *arg);
 static void	 exec_child(pid_t parent, char *const argv[], int listen_fd,
-		    int out_fd, int err_fd) __attribute__((noreturn));
+		    int out_fd, int err_fd, void (*in_child)(int, void *),
+		    void *arg) __attribute__((noreturn));
 static void	 registry_add(pid_t pid);
 static void	 registry_del(pid_t pid);
 static void	 registry_atexit(void);
-static void	 server_spawn(struct server *s, const char *const args[],
-		    int listen_fd);
+static void	 server_spawn(struct server *s, const char *bin,
+		    const char *const args[], int listen_fd,
+		    void (*in_child)(int, void *), void *arg);
 static void	 server_check_running(struct server *s, const char *when);
 static void	 server_wait_ready(struct server *s);
 static int	 server_probe(struct server *s, int64_t deadline);
@@ -61,7 +64,6 @@ static int	 try_open(const struct server *s);
 static int	 poll_one(int fd, short events, int64_t deadline);
 static bool	 tcp_server_side(int fd, unsigned long *inode,
 		    unsigned long *rxq);
-static char	*file_read(const char *path, size_t *len);
 static void	 expect_line(const char *file, int line, int fd,
 		    const char *want, const char *request);
 
@@ -175,6 +177,23 @@ harness_write_file(char *out, size_t outlen, const char *stem,
 	ck_assert_msg(write(fd, text, len) == (ssize_t)len, "write %s: %s",
 	    out, strerror(errno));
 	close(fd);
+}
+
+void
+harness_rewrite_file(const char *path, const char *text)
+{
+	char	 tmp[HARNESS_PATH_MAX + 64];
+	size_t	 len = strlen(text);
+	int	 fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ck_assert_msg(fd != -1, "open %s: %s", tmp, strerror(errno));
+	ck_assert_msg(write(fd, text, len) == (ssize_t)len, "write %s: %s",
+	    tmp, strerror(errno));
+	close(fd);
+	ck_assert_msg(rename(tmp, path) == 0, "rename %s: %s", tmp,
+	    strerror(errno));
 }
 
 void
@@ -313,18 +332,20 @@ forkline_bin(void)
 }
 
 /*
- * Fork and exec forkline with args; the child's stdout and stderr go to
+ * Fork and exec bin with args; the child's stdout and stderr go to
  * out_fd and err_fd, and listen_fd (if not -1) becomes its fd 3 with the
- * systemd LISTEN_FDS protocol. The child dies with this process.
+ * systemd LISTEN_FDS protocol. in_child (if not NULL) runs in the child
+ * once that is set up. The child dies with this process.
  */
 static pid_t
-spawn(const char *const args[], int listen_fd, int out_fd, int err_fd)
+spawn(const char *bin, const char *const args[], int listen_fd, int out_fd,
+    int err_fd, void (*in_child)(int, void *), void *arg)
 {
 	char	*argv[ARGS_MAX];
 	pid_t	 parent = getpid(), pid;
 	int	 i;
 
-	argv[0] = (char *)forkline_bin();
+	argv[0] = (char *)bin;
 	for (i = 0; args[i] != NULL; i++) {
 		ck_assert_msg(i + 2 < ARGS_MAX, "too many arguments");
 		argv[i + 1] = (char *)args[i];
@@ -335,13 +356,14 @@ spawn(const char *const args[], int listen_fd, int out_fd, int err_fd)
 	pid = fork();
 	ck_assert_msg(pid != -1, "fork: %s", strerror(errno));
 	if (pid == 0)
-		exec_child(parent, argv, listen_fd, out_fd, err_fd);
+		exec_child(parent, argv, listen_fd, out_fd, err_fd, in_child,
+		    arg);
 	return pid;
 }
 
 static void
 exec_child(pid_t parent, char *const argv[], int listen_fd, int out_fd,
-    int err_fd)
+    int err_fd, void (*in_child)(int, void *), void *arg)
 {
 	sigset_t	 none;
 	char		 pidbuf[32];
@@ -372,6 +394,8 @@ exec_child(pid_t parent, char *const argv[], int listen_fd, int out_fd,
 		setenv("LISTEN_PID", pidbuf, 1);
 		first_close = 4;
 	}
+	if (in_child != NULL)
+		in_child(err_fd, arg);
 	/* Nothing else of the test's (client sockets above all) leaks in. */
 	if (close_range((unsigned)first_close, ~0U, 0) == -1) {
 		long	 fd, max = sysconf(_SC_OPEN_MAX);
@@ -456,13 +480,14 @@ harness_listen_tcp(int *port)
 }
 
 static void
-server_spawn(struct server *s, const char *const args[], int listen_fd)
+server_spawn(struct server *s, const char *bin, const char *const args[],
+    int listen_fd, void (*in_child)(int, void *), void *arg)
 {
 	int	 fd;
 
 	memset(s, 0, sizeof(*s));
 	fd = tmpfile_open(s->log, sizeof(s->log), "server-", ".log");
-	s->pid = spawn(args, listen_fd, fd, fd);
+	s->pid = spawn(bin, args, listen_fd, fd, fd, in_child, arg);
 	close(fd);
 	registry_add(s->pid);
 }
@@ -470,12 +495,26 @@ server_spawn(struct server *s, const char *const args[], int listen_fd)
 void
 server_launch(struct server *s, const char *const args[])
 {
-	int	 fd, port;
+	server_launch_with(s, args, NULL, NULL);
+}
+
+void
+server_launch_with(struct server *s, const char *const args[],
+    void (*in_child)(int log_fd, void *arg), void *arg)
+{
+	const char	*bin = forkline_bin();
+	int		 fd, port;
 
 	fd = harness_listen_tcp(&port);
-	server_spawn(s, args, fd);
+	server_spawn(s, bin, args, fd, in_child, arg);
 	close(fd);
 	s->port = port;
+}
+
+void
+server_launch_program(struct server *s, const char *const argv[])
+{
+	server_spawn(s, argv[0], argv + 1, -1, NULL, NULL);
 }
 
 void
@@ -488,7 +527,7 @@ server_start(struct server *s, const char *const args[])
 void
 server_start_unbound(struct server *s, const char *const args[])
 {
-	server_spawn(s, args, -1);
+	server_spawn(s, forkline_bin(), args, -1, NULL, NULL);
 	server_parse_listen_addr(s);
 	server_wait_ready(s);
 }
@@ -688,8 +727,8 @@ server_stop_expect_zero(struct server *s)
  * Logs.
  */
 
-static char *
-file_read(const char *path, size_t *lenp)
+char *
+harness_read_file(const char *path, size_t *lenp)
 {
 	FILE	*f;
 	char	*buf = NULL;
@@ -716,7 +755,7 @@ file_read(const char *path, size_t *lenp)
 char *
 server_log_read(const struct server *s, size_t *len)
 {
-	return file_read(s->log, len);
+	return harness_read_file(s->log, len);
 }
 
 size_t
@@ -954,7 +993,7 @@ forkline_run(struct run_result *r, const char *const args[], int timeout_ms)
 	ofd = tmpfile_open(out, sizeof(out), "run-", ".out");
 	efd = tmpfile_open(err, sizeof(err), "run-", ".err");
 	memset(&s, 0, sizeof(s));
-	s.pid = spawn(args, -1, ofd, efd);
+	s.pid = spawn(forkline_bin(), args, -1, ofd, efd, NULL, NULL);
 	registry_add(s.pid);
 	close(ofd);
 	close(efd);
@@ -964,8 +1003,8 @@ forkline_run(struct run_result *r, const char *const args[], int timeout_ms)
 		server_wait(&s, HARNESS_STOP_MS);
 	}
 	r->status = s.status;
-	r->out = file_read(out, NULL);
-	r->err = file_read(err, NULL);
+	r->out = harness_read_file(out, NULL);
+	r->err = harness_read_file(err, NULL);
 	ck_assert_msg(r->out != NULL && r->err != NULL,
 	    "cannot read the captured output %s, %s", out, err);
 	unlink(out);

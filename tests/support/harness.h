@@ -55,6 +55,15 @@ const char *harness_dir(void);
 /* Write text to a new file "<dir>/<stem>XXXXXX<suffix>"; path in out. */
 void	 harness_write_file(char *out, size_t outlen, const char *stem,
 	    const char *suffix, const char *text);
+/*
+ * Replace path's contents the way an editor or a deployment tool does:
+ * write "<path>.new" and rename it over path, so a reader never sees half
+ * a file.
+ */
+void	 harness_rewrite_file(const char *path, const char *text);
+/* The whole file, NUL-terminated (free it), length in *len unless len is
+ * NULL; NULL if unreadable. */
+char	*harness_read_file(const char *path, size_t *len);
 /* A fresh subdirectory of the harness directory; path in out. */
 void	 harness_mkdtemp(char *out, size_t outlen);
 
@@ -101,6 +110,23 @@ void	 server_start(struct server *s, const char *const args[]);
  */
 void	 server_launch(struct server *s, const char *const args[]);
 /*
+ * server_launch, with in_child(log_fd, arg) called in the child before
+ * exec, once stdin is /dev/null, stdout and stderr go to the log (log_fd
+ * is open on it) and the listener is fd 3 with LISTEN_FDS and LISTEN_PID
+ * set (every other fd is closed after it returns): for what only the
+ * child knows (its pid) or what names its log (JOURNAL_STREAM). It may
+ * _exit(127) when something fails.
+ * server_launch is server_launch_with(s, args, NULL, NULL).
+ */
+void	 server_launch_with(struct server *s, const char *const args[],
+	    void (*in_child)(int log_fd, void *arg), void *arg);
+/*
+ * Start another program, argv[0] a path, the way a server is started
+ * (log, process group, death with the test) but with no inherited
+ * listener: a tool that execs forkline. s->port is left 0.
+ */
+void	 server_launch_program(struct server *s, const char *const argv[]);
+/*
  * Start with no inherited listener (the server binds what args and config
  * say); take the address from the first "listening on ADDR" log line
  * (127.0.0.1:PORT or unix:PATH) and wait until it serves there.
@@ -118,7 +144,7 @@ int	 server_stop(struct server *s);
 /* Assert the master exited with status code; what names the situation. */
 void	 server_assert_exit(const struct server *s, int code, const char *what);
 
-/* The whole log, NUL-terminated (free it), and searches in it. */
+/* The whole log, as harness_read_file, and searches in it. */
 char	*server_log_read(const struct server *s, size_t *len);
 size_t	 server_log_size(const struct server *s);
 bool	 server_log_contains(const struct server *s, const char *needle);
