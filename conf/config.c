@@ -133,6 +133,7 @@ static const char *check_name(const char *v);
 static const char *check_path(const char *v);
 static const char *check_log_target(const char *v);
 static const char *check_access_log(const char *v);
+static const char *check_admin_listen(const char *v);
 static int	 bool_parse(const char *name, int64_t *out);
 static const char *bool_name(int64_t v);
 static int	 validate_workers(const struct conf *conf, char *err,
@@ -149,7 +150,7 @@ static int	 file_handler(void *user, const char *section,
 		    const char *name, const char *value);
 
 static const char *const sections[] = {
-	"server", "workers", "connection", "log",
+	"server", "workers", "connection", "log", "admin",
 };
 #define NSECTIONS	(sizeof(sections) / sizeof(sections[0]))
 
@@ -209,6 +210,7 @@ static const struct conf_key keys[] = {
 	    LOG_LEVEL_ERROR, LOG_LEVEL_DEBUG, log_level),
 	STRKEY("log", "target", log_target, check_log_target),
 	STRKEY("log", "access_log", access_log, check_access_log),
+	STRKEY("admin", "listen", admin_listen, check_admin_listen),
 };
 #define NKEYS		(sizeof(keys) / sizeof(keys[0]))
 
@@ -294,6 +296,7 @@ conf_defaults(struct conf *conf)
 	conf->log_level = LOG_LEVEL_INFO;
 	snprintf(conf->log_target, sizeof(conf->log_target), "stderr");
 	snprintf(conf->access_log, sizeof(conf->access_log), "off");
+	snprintf(conf->admin_listen, sizeof(conf->admin_listen), "off");
 }
 
 static enum conf_error
@@ -335,6 +338,9 @@ conf_build(const struct conf_source *src, struct conf *conf, char *err,
 	if (e == CONF_OK && src->protocol != NULL)
 		e = build_override(conf, "-p", "server", "protocol",
 		    src->protocol, err, errlen);
+	if (e == CONF_OK && src->admin != NULL)
+		e = build_override(conf, "-a", "admin", "listen", src->admin,
+		    err, errlen);
 	if (e == CONF_OK && src->pid_file != NULL)
 		e = build_override(conf, "--pid-file", "server", "pid_file",
 		    src->pid_file, err, errlen);
@@ -725,6 +731,19 @@ check_log_target(const char *v)
 	    v[0] == '/')
 		return NULL;
 	return "stderr, syslog, or an absolute file path";
+}
+
+static const char *
+check_admin_listen(const char *v)
+{
+	char err[CONF_ERR_MAX];
+	struct net_addr addr;
+
+	if (strcmp(v, "off") == 0 || net_parse_addr(v, &addr, err,
+	    sizeof(err)) == 0)
+		return NULL;
+	return "off, or an address like the listen key's (127.0.0.1:7008, "
+	    "unix:/path)";
 }
 
 static const char *

@@ -77,6 +77,9 @@ struct conf {
 	enum log_level	 log_level;
 	char		 log_target[CONF_PATH_MAX];	/* stderr, syslog, PATH */
 	char		 access_log[CONF_PATH_MAX];	/* "": off */
+
+	/* [admin] */
+	char		 admin_listen[NET_ADDR_TEXT_MAX];	/* "off" */
 };
 
 void	 conf_defaults(struct conf *conf);
@@ -93,6 +96,7 @@ struct conf_source {
 	const char	*workers;		/* -w */
 	const char	*protocol;		/* -p */
 	const char	*pid_file;		/* --pid-file */
+	const char	*admin;			/* -a */
 	bool		 daemon;		/* -d: stderr target = syslog */
 	int		 verbosity;		/* -1 -q, 0, 1 -v */
 };

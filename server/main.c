@@ -41,12 +41,13 @@ static char	**save_argv(int, char **);
 static const char *self_path(void);
 
 /* The leading ":" makes getopt report a missing value as ':'. */
-static const char short_options[] = ":c:l:w:p:tds:vqVh";
+static const char short_options[] = ":c:l:w:p:a:tds:vqVh";
 static const struct option long_options[] = {
 	{ "config",	 required_argument, NULL, 'c' },
 	{ "listen",	 required_argument, NULL, 'l' },
 	{ "workers",	 required_argument, NULL, 'w' },
 	{ "protocol",	 required_argument, NULL, 'p' },
+	{ "admin",	 required_argument, NULL, 'a' },
 	{ "test-config", no_argument,	    NULL, 't' },
 	{ "daemon",	 no_argument,	    NULL, 'd' },
 	{ "pid-file",	 required_argument, NULL, 'P' },
@@ -63,7 +64,7 @@ usage(FILE *out)
 {
 	fprintf(out,
 	    "usage: forkline [-tdvqVh] [-c FILE] [-l ADDR]... [-w N] "
-	    "[-p line|echo]\n"
+	    "[-p line|echo] [-a ADDR]\n"
 	    "                [--pid-file FILE] [-s stop|quit|reload|reopen|"
 	    "upgrade]\n"
 	    "\n"
@@ -78,6 +79,8 @@ usage(FILE *out)
 	    "0.0.0.0:7007  unix:/path/sock\n"
 	    "  -w, --workers N       number of workers ([workers] start)\n"
 	    "  -p, --protocol NAME   line (default) or echo\n"
+	    "  -a, --admin ADDR      serve /healthz, /status and /metrics on "
+	    "ADDR\n"
 	    "  -t, --test-config     check the configuration, print it, "
 	    "and exit\n"
 	    "  -d, --daemon          detach from the terminal (logs go to "
@@ -138,6 +141,9 @@ parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'p':
 			o->src.protocol = optarg;
+			break;
+		case 'a':
+			o->src.admin = optarg;
 			break;
 		case 't':
 			o->test_config = 1;
@@ -238,6 +244,7 @@ keep_source(struct conf_source *src)
 		src->listen[i] = keep_string(src->listen[i]);
 	src->workers = keep_string(src->workers);
 	src->protocol = keep_string(src->protocol);
+	src->admin = keep_string(src->admin);
 	src->pid_file = keep_string(src->pid_file);
 }
 

@@ -264,6 +264,8 @@ master_init(struct master *m, const struct conf *conf,
 	m->lifeline[0] = m->lifeline[1] = -1;
 	m->access_fd = -1;
 	m->pidfile_fd = -1;
+	m->admin.fd = -1;
+	m->started_ms = now_ms();
 	future_init(&m->check);
 	future_init(&m->upgrade);
 	upgrade_detect(m);
@@ -330,6 +332,8 @@ master_init(struct master *m, const struct conf *conf,
 	memcpy(m->pidfile_path, conf->pid_file, sizeof(m->pidfile_path));
 	if (listeners_open(m) == -1)
 		return -1;
+	if (admin_open(m) == -1)
+		return -1;
 	if (supervise_init(m) == -1) {
 		log_error("allocating %d worker slots", SLOTS_MAX);
 		return -1;
@@ -349,6 +353,7 @@ master_free(struct master *m)
 	int i;
 
 	sd_free(m);
+	admin_close(m);
 	upgrade_free(m);
 	supervise_free(m);
 	pidfile_release(m->pidfile_path, m->pidfile_fd);

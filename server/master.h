@@ -20,6 +20,7 @@
 
 struct event_base;
 struct event;
+struct evhttp;
 
 /* Room for a full pool of the largest size twice over, during a reload. */
 #define SLOTS_MAX	(2 * 1024 + 64)
@@ -65,6 +66,14 @@ enum stop_reason {
 };
 
 struct master;
+
+/* Counters over the master's life: live workers' reports + the dead's. */
+struct totals {
+	uint64_t	 connections;
+	uint64_t	 requests;
+	uint64_t	 bytes_in;
+	uint64_t	 bytes_out;
+};
 
 struct slot {
 	struct master		*master;
@@ -165,9 +174,13 @@ struct master {
 	struct event		*watchdog_timer;
 	uint64_t		 status_requests;
 	int64_t			 status_at_ms;
-	uint64_t		 retired_connections;	/* of exited workers */
-	uint64_t		 retired_requests;
+	struct totals		 retired;	/* of exited workers */
+	int64_t			 started_ms;
 	unsigned		 restarts;
+
+	/* Admin HTTP endpoint (admin.c). */
+	struct evhttp		*http;
+	struct listener		 admin;		/* fd -1: off */
 
 	struct event		*signals[16];
 	int			 nsignals;
@@ -196,6 +209,7 @@ void	 supervise_tick(struct master *m);
 int	 supervise_count(const struct master *m, enum slot_state state,
 	    unsigned generation);
 int	 supervise_alive(const struct master *m);
+void	 supervise_totals(const struct master *m, struct totals *t);
 void	 supervise_pool_step(struct master *m);
 
 /* reload.c */
@@ -217,6 +231,10 @@ void	 upgrade_tick(struct master *m);
 void	 upgrade_free(struct master *m);
 void	 upgrade_detect(struct master *m);
 void	 upgrade_announce(struct master *m);
+
+/* admin.c */
+int	 admin_open(struct master *m);
+void	 admin_close(struct master *m);
 
 /* sd.c */
 int	 sd_init(struct master *m);

@@ -193,6 +193,10 @@ apply(struct master *m)
 		sd_reload_failed(m);
 		return;
 	}
+	if (strcmp(next.admin_listen, m->conf.admin_listen) != 0)
+		log_warnx("reload: [admin] listen changes only on a restart or "
+		    "an upgrade; the admin endpoint stays on %s",
+		    m->conf.admin_listen);
 	memcpy(m->prev_listeners, m->listeners, sizeof(m->listeners));
 	m->prev_nlisteners = m->nlisteners;
 	m->prev_conf = m->conf;
@@ -201,6 +205,8 @@ apply(struct master *m)
 	memcpy(m->listeners, next_set, (size_t)n * sizeof(*next_set));
 	m->nlisteners = n;
 	m->conf = next;
+	memcpy(m->conf.admin_listen, m->prev_conf.admin_listen,
+	    sizeof(m->conf.admin_listen));
 	log_set_level(next.log_level);
 	set_limits(m);
 	master_arm_tick(m);

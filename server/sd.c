@@ -33,7 +33,6 @@ static void	 on_watchdog(evutil_socket_t, short, void *);
 static void	 notify(const char *fmt, ...)
 		    __attribute__((format(printf, 1, 2)));
 static int	 serving(const struct master *);
-static void	 totals(const struct master *, uint64_t *, uint64_t *);
 
 static void
 notify(const char *fmt, ...)
@@ -56,38 +55,23 @@ serving(const struct master *m)
 	    supervise_count(m, SLOT_BUSY, m->generation);
 }
 
-/* Counters over the master's life: live workers' reports + the dead's. */
-static void
-totals(const struct master *m, uint64_t *connections, uint64_t *requests)
-{
-	int i;
-
-	*connections = m->retired_connections;
-	*requests = m->retired_requests;
-	for (i = 0; i < m->slots_hi; i++)
-		if (m->slots[i].state != SLOT_EMPTY) {
-			*connections += m->slots[i].last.connections;
-			*requests += m->slots[i].last.requests;
-		}
-}
-
 void
 sd_status(struct master *m)
 {
-	uint64_t connections, requests;
+	struct totals t;
 	int64_t now = now_ms(), span = now - m->status_at_ms;
 	double rate = 0;
 
 	if (m->notify == NULL)
 		return;
-	totals(m, &connections, &requests);
-	if (span > 0 && requests >= m->status_requests)
-		rate = (double)(requests - m->status_requests) * 1000 / span;
+	supervise_totals(m, &t);
+	if (span > 0 && t.requests >= m->status_requests)
+		rate = (double)(t.requests - m->status_requests) * 1000 / span;
 	notify("STATUS=%d workers (%d busy, %d idle), %" PRIu64 " connections, "
 	    "%.0f req/s, %u restarts", supervise_alive(m),
 	    supervise_count(m, SLOT_BUSY, 0), supervise_count(m, SLOT_IDLE, 0),
-	    connections, rate, m->restarts);
-	m->status_requests = requests;
+	    t.connections, rate, m->restarts);
+	m->status_requests = t.requests;
 	m->status_at_ms = now;
 }
 

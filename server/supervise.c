@@ -495,8 +495,10 @@ on_exit_status(struct future *f, const struct future_result *r, void *arg)
 
 	(void)f;
 	log_exit(m, s, r, early);
-	m->retired_connections += s->last.connections;
-	m->retired_requests += s->last.requests;
+	m->retired.connections += s->last.connections;
+	m->retired.requests += s->last.requests;
+	m->retired.bytes_in += s->last.bytes_in;
+	m->retired.bytes_out += s->last.bytes_out;
 	if (s->pipe_ev != NULL) {
 		event_free(s->pipe_ev);
 		s->pipe_ev = NULL;
@@ -719,4 +721,22 @@ supervise_alive(const struct master *m)
 		if (m->slots[i].state != SLOT_EMPTY)
 			n++;
 	return n;
+}
+
+void
+supervise_totals(const struct master *m, struct totals *t)
+{
+	const struct slot *s;
+	int i;
+
+	*t = m->retired;
+	for (i = 0; i < m->slots_hi; i++) {
+		s = &m->slots[i];
+		if (s->state == SLOT_EMPTY)
+			continue;
+		t->connections += s->last.connections;
+		t->requests += s->last.requests;
+		t->bytes_in += s->last.bytes_in;
+		t->bytes_out += s->last.bytes_out;
+	}
 }

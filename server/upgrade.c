@@ -55,6 +55,7 @@ upgrade_child(int pipe_fd, void *arg)
 {
 	struct master *m = arg;
 	int high[CONF_LISTEN_MAX], i, n = m->nlisteners, base = 100;
+	int admin_fd = -1;
 	char buf[32];
 
 	for (i = 0; i < n; i++)
@@ -63,11 +64,20 @@ upgrade_child(int pipe_fd, void *arg)
 			_exit(71);
 	if ((pipe_fd = fcntl(pipe_fd, F_DUPFD_CLOEXEC, base)) == -1)
 		_exit(71);
+	if (m->admin.fd != -1 && (admin_fd = fcntl(m->admin.fd,
+	    F_DUPFD_CLOEXEC, base)) == -1)
+		_exit(71);
 	for (i = 0; i < n; i++)
 		if (move_fd(high[i], 3 + i) == -1)
 			_exit(71);
 	if (move_fd(pipe_fd, 3 + n) == -1)
 		_exit(71);
+	if (admin_fd != -1) {
+		if (move_fd(admin_fd, 4 + n) == -1)
+			_exit(71);
+		snprintf(buf, sizeof(buf), "%d", 4 + n);
+		setenv("FORKLINE_UPGRADE_ADMIN_FD", buf, 1);
+	}
 	snprintf(buf, sizeof(buf), "%d", n);
 	setenv("LISTEN_FDS", buf, 1);
 	snprintf(buf, sizeof(buf), "%ld", (long)getpid());
@@ -95,7 +105,7 @@ upgrade_start(struct master *m)
 		.on_done = on_upgrade_done,
 		.arg = m,
 	};
-	int keep[CONF_LISTEN_MAX], i;
+	int keep[CONF_LISTEN_MAX + 1], i;
 	struct timeval tv;
 
 	if (m->state != MASTER_RUNNING || m->upgrading) {
@@ -109,8 +119,10 @@ upgrade_start(struct master *m)
 	}
 	for (i = 0; i < m->nlisteners; i++)
 		keep[i] = m->listeners[i].fd;
+	if (m->admin.fd != -1)
+		keep[i++] = m->admin.fd;
 	spec.keep_fds = keep;
-	spec.nkeep = m->nlisteners;
+	spec.nkeep = i;
 	log_info("SIGUSR2: starting %s as the new master", m->exe);
 	future_free(&m->upgrade);	/* what a failed attempt left */
 	if (future_spawn(&m->upgrade, &spec, upgrade_child, m) == -1) {

@@ -100,6 +100,7 @@ assert_conf_equal(const struct conf *a, const struct conf *b)
 	ck_assert_int_eq(a->min_ready, b->min_ready);
 	ck_assert_str_eq(a->log_target, b->log_target);
 	ck_assert_str_eq(a->access_log, b->access_log);
+	ck_assert_str_eq(a->admin_listen, b->admin_listen);
 }
 
 static void
@@ -382,7 +383,7 @@ END_TEST
 START_TEST(test_unknown_section)
 {
 	const char *want = "unknown section [serverr] (sections: server, "
-	    "workers, connection, log)";
+	    "workers, connection, log, admin)";
 
 	/* Reported at the header, with or without keys under it. */
 	assert_load_error("[server]\n[serverr]\nbacklog = 5\n", 2, want);
@@ -410,7 +411,7 @@ START_TEST(test_unknown_key)
 	ck_assert_int_eq(conf_set(&conf, "serverr", "backlog", "5", err,
 	    sizeof(err)), -1);
 	ck_assert_str_eq(err, "unknown section [serverr] (sections: server, "
-	    "workers, connection, log)");
+	    "workers, connection, log, admin)");
 }
 END_TEST
 
@@ -423,7 +424,7 @@ START_TEST(test_key_outside_section)
 	    "key 'backlog' is outside any section (it belongs under "
 	    "[server])");
 	assert_load_error("nosuchkey = 5\n", 1, "key 'nosuchkey' is outside "
-	    "any section (sections: server, workers, connection, log)");
+	    "any section (sections: server, workers, connection, log, admin)");
 
 	conf_defaults(&conf);
 	ck_assert_int_eq(conf_set(&conf, NULL, "start", "5", err,
@@ -882,7 +883,7 @@ START_TEST(test_shipped_example_uncommented)
 	unlink(tmpl);
 	ck_assert_msg(rc == 0, "%s", err);
 	/* Every key of the table is documented in the example. */
-	ck_assert_int_eq(nkeys, 34);
+	ck_assert_int_eq(nkeys, 35);
 	assert_conf_equal(&conf, &def);
 }
 END_TEST

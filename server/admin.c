@@ -1,0 +1,354 @@
+/*
+ * admin: the master's HTTP endpoint (libevent's evhttp), off unless
+ * [admin] listen or -a names an address.
+ *
+ *   GET /healthz   200 "ok" once min_ready workers serve; otherwise 503
+ *                  and why (starting, crash loop, stopping)
+ *   GET /status    JSON: server, pool, totals, one row per worker
+ *   GET /metrics   Prometheus text exposition
+ *
+ * Everything comes from what the master already knows (the workers'
+ * reports): a request costs the workers nothing. Requests are small and
+ * bounded (headers 8 KiB, no body, 5 s timeout), and the handlers never
+ * block the event loop.
+ */
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/proc.h"
+#include "server/master.h"
+
+#define ADMIN_BACKLOG		64
+#define ADMIN_HEADERS_MAX	8192
+#define ADMIN_TIMEOUT_S		5
+
+static void	 on_healthz(struct evhttp_request *, void *);
+static void	 on_status(struct evhttp_request *, void *);
+static void	 on_metrics(struct evhttp_request *, void *);
+static void	 on_other(struct evhttp_request *, void *);
+static void	 reply(struct evhttp_request *, int, const char *,
+		    const char *, struct evbuffer *);
+static const char *health_problem(const struct master *);
+static const char *slot_state_name(enum slot_state);
+static int	 count_state(const struct master *, enum slot_state);
+static int	 inherited_fd(void);
+
+static const char *
+slot_state_name(enum slot_state state)
+{
+	static const char *const names[] = {
+		[SLOT_EMPTY] = "empty",
+		[SLOT_STARTING] = "starting",
+		[SLOT_IDLE] = "idle",
+		[SLOT_BUSY] = "busy",
+		[SLOT_DRAINING] = "draining",
+	};
+
+	return names[state];
+}
+
+static int
+count_state(const struct master *m, enum slot_state state)
+{
+	return supervise_count(m, state, 0);
+}
+
+static void
+reply(struct evhttp_request *req, int code, const char *reason,
+    const char *type, struct evbuffer *body)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", type);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Cache-Control", "no-store");
+	evhttp_send_reply(req, code, reason, body);
+}
+
+/* NULL when healthy; else why not, for /healthz and its 503. */
+static const char *
+health_problem(const struct master *m)
+{
+	int want = m->conf.min_ready > 0 ? m->conf.min_ready :
+	    m->conf.workers;
+	int serving = supervise_count(m, SLOT_IDLE, m->generation) +
+	    supervise_count(m, SLOT_BUSY, m->generation);
+
+	if (m->state != MASTER_RUNNING)
+		return "stopping";
+	if (serving >= want)
+		return NULL;
+	if (m->crashloop.looping)
+		return "crash loop";
+	return "starting";
+}
+
+static void
+on_healthz(struct evhttp_request *req, void *arg)
+{
+	struct master *m = arg;
+	struct evbuffer *b = evbuffer_new();
+	const char *problem = health_problem(m);
+
+	if (b == NULL) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	if (problem == NULL) {
+		evbuffer_add_printf(b, "ok\n");
+		reply(req, HTTP_OK, "OK", "text/plain", b);
+	} else {
+		evbuffer_add_printf(b, "%s\n", problem);
+		reply(req, HTTP_SERVUNAVAIL, "Service Unavailable",
+		    "text/plain", b);
+	}
+	evbuffer_free(b);
+}
+
+static void
+status_server(const struct master *m, struct evbuffer *b)
+{
+	int i;
+
+	evbuffer_add_printf(b, "{\"server\":{\"version\":\"%s\",\"pid\":%ld,"
+	    "\"uptime_ms\":%" PRId64 ",\"generation\":%u,\"protocol\":\"%s\","
+	    "\"listeners\":[", FORKLINE_VERSION, (long)m->pid,
+	    now_ms() - m->started_ms, m->generation,
+	    conf_protocol_name(m->conf.protocol));
+	/* Addresses are ours (numeric or a configured path): no escaping. */
+	for (i = 0; i < m->nlisteners; i++)
+		evbuffer_add_printf(b, "%s\"%s\"", i > 0 ? "," : "",
+		    m->listeners[i].addr.text);
+	evbuffer_add_printf(b, "]},");
+}
+
+static void
+status_pool(const struct master *m, struct evbuffer *b)
+{
+	evbuffer_add_printf(b, "\"pool\":{\"mode\":\"%s\",\"target\":%d,"
+	    "\"min_spare\":%d,\"max_spare\":%d,\"max\":%d,\"min_ready\":%d,"
+	    "\"starting\":%d,\"idle\":%d,\"busy\":%d,\"draining\":%d,"
+	    "\"queued\":%d},", conf_pool_mode_name(m->limits.mode),
+	    m->limits.target, m->limits.min_spare, m->limits.max_spare,
+	    m->limits.max, m->conf.min_ready, count_state(m, SLOT_STARTING),
+	    count_state(m, SLOT_IDLE), count_state(m, SLOT_BUSY),
+	    count_state(m, SLOT_DRAINING), listeners_queued(m));
+}
+
+static void
+status_workers(const struct master *m, struct evbuffer *b)
+{
+	const struct slot *s;
+	struct timespec ts;
+	int64_t now = now_ms(), wall;
+	int i, n = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	wall = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	evbuffer_add_printf(b, "\"workers\":[");
+	for (i = 0; i < m->slots_hi; i++) {
+		s = &m->slots[i];
+		if (s->state == SLOT_EMPTY)
+			continue;
+		evbuffer_add_printf(b, "%s{\"slot\":%d,\"pid\":%ld,"
+		    "\"generation\":%u,\"state\":\"%s\",\"connections\":%"
+		    PRIu64 ",\"requests\":%" PRIu64 ",\"bytes_in\":%" PRIu64
+		    ",\"bytes_out\":%" PRIu64 ",\"max_rss_kb\":%" PRIu64
+		    ",\"age_ms\":%" PRId64 ",\"report_age_ms\":%" PRId64,
+		    n++ > 0 ? "," : "", s->num, (long)s->pid, s->generation,
+		    slot_state_name(s->state), s->last.connections,
+		    s->last.requests, s->last.bytes_in, s->last.bytes_out,
+		    s->last.max_rss_kb, now - s->started_ms,
+		    now - s->last_report_ms);
+		if (s->state == SLOT_BUSY && s->last.conn_started_ms > 0)
+			evbuffer_add_printf(b, ",\"connection_age_ms\":%" PRId64,
+			    wall - s->last.conn_started_ms);
+		evbuffer_add_printf(b, "%s}", s->wants_recycle ?
+		    ",\"recycling\":true" : "");
+	}
+	evbuffer_add_printf(b, "]}\n");
+}
+
+static void
+on_status(struct evhttp_request *req, void *arg)
+{
+	struct master *m = arg;
+	struct evbuffer *b = evbuffer_new();
+	struct totals t;
+
+	if (b == NULL) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	supervise_totals(m, &t);
+	status_server(m, b);
+	status_pool(m, b);
+	evbuffer_add_printf(b, "\"totals\":{\"connections\":%" PRIu64
+	    ",\"requests\":%" PRIu64 ",\"bytes_in\":%" PRIu64 ",\"bytes_out\":%"
+	    PRIu64 ",\"restarts\":%u,\"crash_loop\":%s},", t.connections,
+	    t.requests, t.bytes_in, t.bytes_out, m->restarts,
+	    m->crashloop.looping ? "true" : "false");
+	status_workers(m, b);
+	reply(req, HTTP_OK, "OK", "application/json", b);
+	evbuffer_free(b);
+}
+
+/* One metric: its HELP and TYPE lines, then what fmt adds. */
+#define METRIC(b, name, type, help)					\
+	evbuffer_add_printf((b), "# HELP " name " " help "\n# TYPE " name \
+	    " " type "\n")
+
+static void
+on_metrics(struct evhttp_request *req, void *arg)
+{
+	struct master *m = arg;
+	struct evbuffer *b = evbuffer_new();
+	struct totals t;
+	enum slot_state st;
+	int i;
+
+	if (b == NULL) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	supervise_totals(m, &t);
+	METRIC(b, "forkline_workers", "gauge", "Worker processes by state.");
+	for (st = SLOT_STARTING; st < SLOT_NSTATES; st++)
+		evbuffer_add_printf(b, "forkline_workers{state=\"%s\"} %d\n",
+		    slot_state_name(st), count_state(m, st));
+	METRIC(b, "forkline_connections_total", "counter",
+	    "Connections served.");
+	evbuffer_add_printf(b, "forkline_connections_total %" PRIu64 "\n",
+	    t.connections);
+	METRIC(b, "forkline_requests_total", "counter", "Requests served.");
+	evbuffer_add_printf(b, "forkline_requests_total %" PRIu64 "\n",
+	    t.requests);
+	METRIC(b, "forkline_received_bytes_total", "counter",
+	    "Bytes read from clients.");
+	evbuffer_add_printf(b, "forkline_received_bytes_total %" PRIu64 "\n",
+	    t.bytes_in);
+	METRIC(b, "forkline_sent_bytes_total", "counter",
+	    "Bytes written to clients.");
+	evbuffer_add_printf(b, "forkline_sent_bytes_total %" PRIu64 "\n",
+	    t.bytes_out);
+	METRIC(b, "forkline_restarts_total", "counter",
+	    "Workers restarted after a crash or a failed fork.");
+	evbuffer_add_printf(b, "forkline_restarts_total %u\n", m->restarts);
+	METRIC(b, "forkline_crash_loop", "gauge",
+	    "1 while workers keep dying early.");
+	evbuffer_add_printf(b, "forkline_crash_loop %d\n",
+	    m->crashloop.looping ? 1 : 0);
+	METRIC(b, "forkline_generation", "gauge",
+	    "Configuration generation (1 + reloads).");
+	evbuffer_add_printf(b, "forkline_generation %u\n", m->generation);
+	METRIC(b, "forkline_listen_queue", "gauge",
+	    "Connections waiting in the TCP accept queues.");
+	evbuffer_add_printf(b, "forkline_listen_queue %d\n",
+	    listeners_queued(m));
+	METRIC(b, "forkline_worker_requests_total", "counter",
+	    "Requests served, per worker process.");
+	for (i = 0; i < m->slots_hi; i++)
+		if (m->slots[i].state != SLOT_EMPTY)
+			evbuffer_add_printf(b, "forkline_worker_requests_total"
+			    "{worker=\"%d\",pid=\"%ld\"} %" PRIu64 "\n",
+			    m->slots[i].num, (long)m->slots[i].pid,
+			    m->slots[i].last.requests);
+	reply(req, HTTP_OK, "OK", "text/plain; version=0.0.4", b);
+	evbuffer_free(b);
+}
+
+static void
+on_other(struct evhttp_request *req, void *arg)
+{
+	(void)arg;
+	evhttp_send_error(req, HTTP_NOTFOUND, "try /healthz, /status or "
+	    "/metrics");
+}
+
+/* FORKLINE_UPGRADE_ADMIN_FD, set by an old master's upgrade child. */
+static int
+inherited_fd(void)
+{
+	const char *env = getenv("FORKLINE_UPGRADE_ADMIN_FD");
+	int fd;
+
+	if (env == NULL)
+		return -1;
+	fd = (int)strtol(env, NULL, 10);
+	unsetenv("FORKLINE_UPGRADE_ADMIN_FD");
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+		return -1;
+	return fd;
+}
+
+int
+admin_open(struct master *m)
+{
+	char err[CONF_ERR_MAX];
+	struct net_addr addr;
+	int fd;
+
+	m->admin.fd = -1;
+	if (strcmp(m->conf.admin_listen, "off") == 0)
+		return 0;
+	if (net_parse_addr(m->conf.admin_listen, &addr, err,
+	    sizeof(err)) == -1) {
+		log_errorx("[admin] listen %s", err);
+		return -1;
+	}
+	/* A binary upgrade hands the old master's admin socket over. */
+	if ((fd = inherited_fd()) != -1)
+		;
+	else if ((fd = net_listen(&addr, ADMIN_BACKLOG, 0600, err,
+	    sizeof(err))) == -1) {
+		/* A unix admin socket (0600) is for the owner only. */
+		log_errorx("cannot listen for admin requests on %s", err);
+		return -1;
+	}
+	m->admin.fd = fd;
+	m->admin.owned = true;
+	if (addr.ss.ss_family == AF_UNIX || net_local_addr(fd,
+	    &m->admin.addr) == -1)
+		m->admin.addr = addr;
+	if ((m->http = evhttp_new(m->base)) == NULL ||
+	    evhttp_accept_socket(m->http, fd) == -1) {
+		log_errorx("cannot serve admin requests on %s",
+		    m->admin.addr.text);
+		return -1;
+	}
+	evhttp_set_allowed_methods(m->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+	evhttp_set_max_headers_size(m->http, ADMIN_HEADERS_MAX);
+	evhttp_set_max_body_size(m->http, 0);
+	evhttp_set_timeout(m->http, ADMIN_TIMEOUT_S);
+	evhttp_set_cb(m->http, "/healthz", on_healthz, m);
+	evhttp_set_cb(m->http, "/status", on_status, m);
+	evhttp_set_cb(m->http, "/metrics", on_metrics, m);
+	evhttp_set_gencb(m->http, on_other, m);
+	log_info("admin endpoint on http://%s/ (healthz, status, metrics)",
+	    m->admin.addr.text);
+	return 0;
+}
+
+void
+admin_close(struct master *m)
+{
+	/* After a handover the socket file belongs to the new master. */
+	if (m->handover)
+		m->admin.owned = false;
+	if (m->http != NULL)
+		evhttp_free(m->http);	/* closes the bound socket too */
+	m->http = NULL;
+	if (m->admin.fd != -1 && m->admin.owned &&
+	    m->admin.addr.ss.ss_family == AF_UNIX)
+		unlink(m->admin.addr.text + strlen("unix:"));
+	m->admin.fd = -1;
+}
