@@ -25,6 +25,18 @@ enum health_state {
 	HEALTH_DRAINING,	/* told to stop; finishing the request */
 };
 
+/*
+ * Request latency, counted by the worker into fixed buckets (upper bounds
+ * in microseconds; the last bucket is everything above): the master sums
+ * them for /metrics without any traffic per request.
+ */
+#define HEALTH_LATENCY_BUCKETS	17
+
+static const uint32_t health_latency_bounds_us[HEALTH_LATENCY_BUCKETS - 1] = {
+	100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000,
+	250000, 500000, 1000000, 2500000, 5000000, 10000000,
+};
+
 /* Flags. */
 #define HEALTH_WANTS_RECYCLE	0x1	/* reached max_requests or max_rss */
 
@@ -43,6 +55,8 @@ struct health_report {
 	uint64_t	 bytes_out;
 	int64_t		 conn_started_ms;	/* realtime; 0 when idle */
 	uint64_t	 max_rss_kb;
+	uint64_t	 latency[HEALTH_LATENCY_BUCKETS];	/* not cumulative */
+	uint64_t	 latency_sum_us;
 };
 
 _Static_assert(sizeof(struct health_report) < PIPE_BUF,

@@ -28,8 +28,9 @@ void	 signals_reset(void);
 struct timespec;
 void	 format_time(const struct timespec *ts, char *buf, size_t len);
 
-/* Monotonic clock in milliseconds. */
+/* Monotonic clock in milliseconds, and in microseconds. */
 int64_t	 now_ms(void);
+int64_t	 now_us(void);
 
 /* "exited with status 3", "killed by signal 9 (Killed)", "...(core dumped)" */
 void	 describe_wait_status(int status, char *buf, size_t len);

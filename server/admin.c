@@ -42,6 +42,7 @@ static const char *health_problem(const struct master *);
 static const char *slot_state_name(enum slot_state);
 static int	 count_state(const struct master *, enum slot_state);
 static int	 inherited_fd(void);
+static void	 latency_histogram(struct evbuffer *, const struct totals *);
 
 static const char *
 slot_state_name(enum slot_state state)
@@ -254,6 +255,7 @@ on_metrics(struct evhttp_request *req, void *arg)
 	    "Connections waiting in the TCP accept queues.");
 	evbuffer_add_printf(b, "forkline_listen_queue %d\n",
 	    listeners_queued(m));
+	latency_histogram(b, &t);
 	METRIC(b, "forkline_worker_requests_total", "counter",
 	    "Requests served, per worker process.");
 	for (i = 0; i < m->slots_hi; i++)
@@ -264,6 +266,33 @@ on_metrics(struct evhttp_request *req, void *arg)
 			    m->slots[i].last.requests);
 	reply(req, HTTP_OK, "OK", "text/plain; version=0.0.4", b);
 	evbuffer_free(b);
+}
+
+/*
+ * The workers count requests into fixed buckets; Prometheus wants them
+ * cumulative, with upper bounds in seconds.
+ */
+static void
+latency_histogram(struct evbuffer *b, const struct totals *t)
+{
+	uint64_t cumulative = 0;
+	int i;
+
+	METRIC(b, "forkline_request_duration_seconds", "histogram",
+	    "Time from a request line to its reply, line protocol.");
+	for (i = 0; i < HEALTH_LATENCY_BUCKETS - 1; i++) {
+		cumulative += t->latency[i];
+		evbuffer_add_printf(b, "forkline_request_duration_seconds_bucket"
+		    "{le=\"%g\"} %" PRIu64 "\n",
+		    health_latency_bounds_us[i] / 1e6, cumulative);
+	}
+	cumulative += t->latency[i];
+	evbuffer_add_printf(b, "forkline_request_duration_seconds_bucket"
+	    "{le=\"+Inf\"} %" PRIu64 "\n", cumulative);
+	evbuffer_add_printf(b, "forkline_request_duration_seconds_sum %.6f\n",
+	    t->latency_sum_us / 1e6);
+	evbuffer_add_printf(b, "forkline_request_duration_seconds_count %"
+	    PRIu64 "\n", cumulative);
 }
 
 static void

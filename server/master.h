@@ -73,6 +73,8 @@ struct totals {
 	uint64_t	 requests;
 	uint64_t	 bytes_in;
 	uint64_t	 bytes_out;
+	uint64_t	 latency[HEALTH_LATENCY_BUCKETS];	/* per bucket */
+	uint64_t	 latency_sum_us;
 };
 
 struct slot {

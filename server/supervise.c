@@ -39,6 +39,7 @@ static void	 schedule_restart(struct master *, struct slot *, bool);
 static void	 restart_due(struct master *, int64_t);
 static void	 settle(struct master *);
 static void	 slot_claim(struct master *, struct slot *);
+static void	 totals_add(struct totals *, const struct health_report *);
 static void	 slots_shrink(struct master *);
 static void	 check_hung(struct master *, struct slot *, int64_t);
 static void	 start_recycles(struct master *);
@@ -495,10 +496,7 @@ on_exit_status(struct future *f, const struct future_result *r, void *arg)
 
 	(void)f;
 	log_exit(m, s, r, early);
-	m->retired.connections += s->last.connections;
-	m->retired.requests += s->last.requests;
-	m->retired.bytes_in += s->last.bytes_in;
-	m->retired.bytes_out += s->last.bytes_out;
+	totals_add(&m->retired, &s->last);
 	if (s->pipe_ev != NULL) {
 		event_free(s->pipe_ev);
 		s->pipe_ev = NULL;
@@ -732,11 +730,22 @@ supervise_totals(const struct master *m, struct totals *t)
 	*t = m->retired;
 	for (i = 0; i < m->slots_hi; i++) {
 		s = &m->slots[i];
-		if (s->state == SLOT_EMPTY)
-			continue;
-		t->connections += s->last.connections;
-		t->requests += s->last.requests;
-		t->bytes_in += s->last.bytes_in;
-		t->bytes_out += s->last.bytes_out;
+		if (s->state != SLOT_EMPTY)
+			totals_add(t, &s->last);
 	}
+}
+
+/* A worker's cumulative counters, from its last report, into t. */
+static void
+totals_add(struct totals *t, const struct health_report *r)
+{
+	int i;
+
+	t->connections += r->connections;
+	t->requests += r->requests;
+	t->bytes_in += r->bytes_in;
+	t->bytes_out += r->bytes_out;
+	for (i = 0; i < HEALTH_LATENCY_BUCKETS; i++)
+		t->latency[i] += r->latency[i];
+	t->latency_sum_us += r->latency_sum_us;
 }

@@ -137,6 +137,7 @@ handle_line(struct conn *c, const struct line *line)
 	};
 	struct command cmd;
 	char err[COMMAND_ERROR_MAX + 8];
+	int64_t started_us = now_us();
 	int r = 0;
 
 	c->worker->stats.requests++;
@@ -157,7 +158,7 @@ handle_line(struct conn *c, const struct line *line)
 		break;
 	case CMD_SLEEP:
 		if (conn_flush(c) == -1)
-			return REPLY_BROKEN;
+			return REPLY_BROKEN;	/* not counted: no reply */
 		/* The request in hand is finished even if a stop comes. */
 		conn_sleep(c, (int64_t)cmd.number);
 		r = reply_str(c, "OK", line->crlf);
@@ -169,13 +170,15 @@ handle_line(struct conn *c, const struct line *line)
 		r = reply_str(c, help_text, line->crlf);
 		break;
 	case CMD_QUIT:
-		return reply_str(c, "BYE", line->crlf) == -1 ?
-		    REPLY_BROKEN : REPLY_CLOSE;
+		r = reply_str(c, "BYE", line->crlf);
+		worker_note_latency(c->worker, now_us() - started_us);
+		return r == -1 ? REPLY_BROKEN : REPLY_CLOSE;
 	case CMD_INVALID:
 		snprintf(err, sizeof(err), "ERR %s", cmd.error);
 		r = reply_str(c, err, line->crlf);
 		break;
 	}
+	worker_note_latency(c->worker, now_us() - started_us);
 	return r == -1 ? REPLY_BROKEN : REPLY_MORE;
 }
 

@@ -58,6 +58,8 @@ report_send(void)
 	current.bytes_in = st->bytes_in;
 	current.bytes_out = st->bytes_out;
 	current.conn_started_ms = st->conn_started_ms;
+	memcpy(current.latency, st->latency, sizeof(current.latency));
+	current.latency_sum_us = st->latency_sum_us;
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		current.max_rss_kb = (uint64_t)ru.ru_maxrss;
 	last_sent_ms = now_ms();

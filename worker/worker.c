@@ -222,6 +222,20 @@ on_sigabrt(int sig)
 }
 
 void
+worker_note_latency(struct worker *w, int64_t us)
+{
+	int i;
+
+	if (us < 0)
+		us = 0;
+	for (i = 0; i < HEALTH_LATENCY_BUCKETS - 1; i++)
+		if ((uint64_t)us <= health_latency_bounds_us[i])
+			break;
+	w->stats.latency[i]++;
+	w->stats.latency_sum_us += (uint64_t)us;
+}
+
+void
 worker_note_request(struct worker *w, const char *line, size_t len)
 {
 	size_t i;

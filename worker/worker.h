@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "common/creds.h"
+#include "common/health.h"
 #include "conf/config.h"
 
 /* What the master hands a new worker. */
@@ -37,6 +38,8 @@ struct worker_stats {
 	uint64_t	 bytes_in;
 	uint64_t	 bytes_out;
 	int64_t		 conn_started_ms;	/* realtime; 0 when idle */
+	uint64_t	 latency[HEALTH_LATENCY_BUCKETS];
+	uint64_t	 latency_sum_us;
 };
 
 #define WORKER_NOTE_MAX	64
@@ -52,6 +55,9 @@ struct worker {
 	char			 request[WORKER_NOTE_MAX];
 	int64_t			 request_started_ms;
 };
+
+/* Count one request's latency (from its line to its reply queued). */
+void		 worker_note_latency(struct worker *w, int64_t us);
 
 /* Note the request in hand (sanitised, cut to WORKER_NOTE_MAX). */
 void		 worker_note_request(struct worker *w, const char *line,
