@@ -5,23 +5,27 @@
  *   GET /healthz   200 "ok" once min_ready workers serve; otherwise 503
  *                  and why (starting, crash loop, stopping)
  *   GET /status    JSON: server, pool, totals, one row per worker
+ *                  (?format=text: the table `forkline status` prints)
  *   GET /metrics   Prometheus text exposition
  *
  * Everything comes from what the master already knows (the workers'
  * reports): a request costs the workers nothing. Requests are small and
- * bounded (headers 8 KiB, no body, 5 s timeout), and the handlers never
- * block the event loop.
+ * bounded (headers 8 KiB, no body, 5 s for the whole request, 64
+ * connections at once), and the handlers never block the event loop.
  */
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -31,6 +35,25 @@
 #define ADMIN_BACKLOG		64
 #define ADMIN_HEADERS_MAX	8192
 #define ADMIN_TIMEOUT_S		5
+#define ADMIN_CONNS_MAX		64
+
+/*
+ * evhttp's timeout restarts with every byte, so a client sending one byte
+ * a second would hold a connection for ever. Each connection's
+ * bufferevent is made here (evhttp_set_bevcb), at most ADMIN_CONNS_MAX at
+ * once, and the master's tick shuts down any older than ADMIN_TIMEOUT_S.
+ * An extra reference keeps the bufferevent valid until the sweep sees
+ * that evhttp has let go of it (it clears its callbacks when it does).
+ */
+struct admin_conn {
+	struct bufferevent	*bev;		/* NULL: free */
+	int64_t			 deadline_ms;
+};
+
+/* Room to track connections past the limit, to close them at once. */
+#define ADMIN_TRACK_MAX		(4 * ADMIN_CONNS_MAX)
+
+static struct admin_conn conns[ADMIN_TRACK_MAX];
 
 static void	 on_healthz(struct evhttp_request *, void *);
 static void	 on_status(struct evhttp_request *, void *);
@@ -43,6 +66,10 @@ static const char *slot_state_name(enum slot_state);
 static int	 count_state(const struct master *, enum slot_state);
 static int	 inherited_fd(void);
 static void	 latency_histogram(struct evbuffer *, const struct totals *);
+static struct bufferevent *new_conn(struct event_base *, void *);
+static void	 status_text(const struct master *, const struct totals *,
+		    struct evbuffer *);
+static bool	 wants_text(struct evhttp_request *);
 
 static const char *
 slot_state_name(enum slot_state state)
@@ -179,6 +206,66 @@ status_workers(const struct master *m, struct evbuffer *b)
 	evbuffer_add_printf(b, "]}\n");
 }
 
+/* /status?format=text: the table `forkline status` prints. */
+static void
+status_text(const struct master *m, const struct totals *t,
+    struct evbuffer *b)
+{
+	const struct slot *s;
+	struct timespec ts;
+	int64_t now = now_ms(), wall;
+	int i;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	wall = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	evbuffer_add_printf(b, "forkline %s: master pid %ld, up %" PRId64
+	    " s, generation %u, %s protocol\n", FORKLINE_VERSION, (long)m->pid,
+	    (now - m->started_ms) / 1000, m->generation,
+	    conf_protocol_name(m->conf.protocol));
+	evbuffer_add_printf(b, "listening on");
+	for (i = 0; i < m->nlisteners; i++)
+		evbuffer_add_printf(b, " %s", m->listeners[i].addr.text);
+	evbuffer_add_printf(b, "\npool: %s, target %d, spare %d..%d, max %d; "
+	    "%d starting, %d idle, %d busy, %d draining; %d queued\n",
+	    conf_pool_mode_name(m->limits.mode), m->limits.target,
+	    m->limits.min_spare, m->limits.max_spare, m->limits.max,
+	    count_state(m, SLOT_STARTING), count_state(m, SLOT_IDLE),
+	    count_state(m, SLOT_BUSY), count_state(m, SLOT_DRAINING),
+	    listeners_queued(m));
+	evbuffer_add_printf(b, "totals: %" PRIu64 " connections, %" PRIu64
+	    " requests, %" PRIu64 " bytes in, %" PRIu64 " bytes out, %u "
+	    "restarts%s\n\n", t->connections, t->requests, t->bytes_in,
+	    t->bytes_out, m->restarts, m->crashloop.looping ?
+	    ", CRASH LOOP" : "");
+	evbuffer_add_printf(b, "%-5s %-8s %-4s %-9s %8s %10s %8s %9s %8s %9s\n",
+	    "SLOT", "PID", "GEN", "STATE", "CONNS", "REQUESTS", "RSS_KB",
+	    "AGE_S", "REPORT_MS", "CONN_MS");
+	for (i = 0; i < m->slots_hi; i++) {
+		s = &m->slots[i];
+		if (s->state == SLOT_EMPTY)
+			continue;
+		evbuffer_add_printf(b, "%-5d %-8ld %-4u %-9s %8" PRIu64 " %10"
+		    PRIu64 " %8" PRIu64 " %9" PRId64 " %8" PRId64, s->num,
+		    (long)s->pid, s->generation, slot_state_name(s->state),
+		    s->last.connections, s->last.requests, s->last.max_rss_kb,
+		    (now - s->started_ms) / 1000, now - s->last_report_ms);
+		if (s->state == SLOT_BUSY && s->last.conn_started_ms > 0)
+			evbuffer_add_printf(b, " %9" PRId64 "\n",
+			    wall - s->last.conn_started_ms);
+		else
+			evbuffer_add_printf(b, " %9s\n", "-");
+	}
+}
+
+static bool
+wants_text(struct evhttp_request *req)
+{
+	const char *query = evhttp_uri_get_query(
+	    evhttp_request_get_evhttp_uri(req));
+
+	return query != NULL && strcmp(query, "format=text") == 0;
+}
+
 static void
 on_status(struct evhttp_request *req, void *arg)
 {
@@ -191,6 +278,12 @@ on_status(struct evhttp_request *req, void *arg)
 		return;
 	}
 	supervise_totals(m, &t);
+	if (wants_text(req)) {
+		status_text(m, &t, b);
+		reply(req, HTTP_OK, "OK", "text/plain", b);
+		evbuffer_free(b);
+		return;
+	}
 	status_server(m, b);
 	status_pool(m, b);
 	evbuffer_add_printf(b, "\"totals\":{\"connections\":%" PRIu64
@@ -319,6 +412,57 @@ inherited_fd(void)
 	return fd;
 }
 
+/*
+ * A connection beyond ADMIN_CONNS_MAX gets a deadline of now: the next
+ * tick closes it. (Returning NULL would not refuse it: evhttp would make
+ * a bufferevent of its own, beyond our sight.)
+ */
+static struct bufferevent *
+new_conn(struct event_base *base, void *arg)
+{
+	struct bufferevent *bev;
+	int i, free_at = -1, live = 0;
+
+	(void)arg;
+	for (i = 0; i < ADMIN_TRACK_MAX; i++) {
+		if (conns[i].bev != NULL)
+			live++;
+		else if (free_at == -1)
+			free_at = i;
+	}
+	if (free_at == -1)
+		return NULL;
+	if ((bev = bufferevent_socket_new(base, -1,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		return NULL;
+	bufferevent_incref(bev);
+	conns[free_at].bev = bev;
+	conns[free_at].deadline_ms = live >= ADMIN_CONNS_MAX ? now_ms() :
+	    now_ms() + ADMIN_TIMEOUT_S * 1000;
+	return bev;
+}
+
+/* From the master's tick: release what evhttp freed, cut what is late. */
+void
+admin_tick(struct master *m)
+{
+	bufferevent_data_cb readcb;
+	int64_t now = now_ms();
+	int i;
+
+	(void)m;
+	for (i = 0; i < ADMIN_TRACK_MAX; i++) {
+		if (conns[i].bev == NULL)
+			continue;
+		bufferevent_getcb(conns[i].bev, &readcb, NULL, NULL, NULL);
+		if (readcb == NULL) {
+			bufferevent_decref(conns[i].bev);
+			conns[i].bev = NULL;
+		} else if (now >= conns[i].deadline_ms)
+			shutdown(bufferevent_getfd(conns[i].bev), SHUT_RDWR);
+	}
+}
+
 int
 admin_open(struct master *m)
 {
@@ -354,6 +498,7 @@ admin_open(struct master *m)
 		    m->admin.addr.text);
 		return -1;
 	}
+	evhttp_set_bevcb(m->http, new_conn, m);
 	evhttp_set_allowed_methods(m->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
 	evhttp_set_max_headers_size(m->http, ADMIN_HEADERS_MAX);
 	evhttp_set_max_body_size(m->http, 0);
@@ -376,6 +521,7 @@ admin_close(struct master *m)
 	if (m->http != NULL)
 		evhttp_free(m->http);	/* closes the bound socket too */
 	m->http = NULL;
+	admin_tick(m);			/* drop our references */
 	if (m->admin.fd != -1 && m->admin.owned &&
 	    m->admin.addr.ss.ss_family == AF_UNIX)
 		unlink(m->admin.addr.text + strlen("unix:"));

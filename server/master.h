@@ -237,6 +237,7 @@ void	 upgrade_announce(struct master *m);
 /* admin.c */
 int	 admin_open(struct master *m);
 void	 admin_close(struct master *m);
+void	 admin_tick(struct master *m);
 
 /* sd.c */
 int	 sd_init(struct master *m);

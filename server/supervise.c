@@ -687,6 +687,7 @@ supervise_tick(struct master *m)
 		m->last_serving_ms = now;
 	upgrade_tick(m);
 	reload_tick(m);
+	admin_tick(m);
 	if ((n = crashloop_summary(&m->crashloop, now)) > 0)
 		log_warnx("crash loop: %d more workers died early in the last "
 		    "%d s; restarting them with backoff up to %lld ms", n,
