@@ -17,6 +17,7 @@
 #include "common/proc.h"
 #include "conf/config.h"
 #include "server/daemon.h"
+#include "server/status.h"
 #include "server/master.h"
 
 #define EXIT_USAGE	64
@@ -25,6 +26,7 @@
 struct options {
 	struct conf_source	 src;
 	int			 test_config;
+	int			 json;		/* status --json */
 	int			 daemon;
 	const char		*signal;	/* -s NAME */
 };
@@ -38,6 +40,7 @@ static void	 keep_source(struct conf_source *);
 static const char *keep_string(const char *);
 static void	 prepare_daemon(struct conf_source *, struct conf *);
 static char	**save_argv(int, char **);
+static int	 run_status(struct options *);
 static const char *self_path(void);
 
 /* The leading ":" makes getopt report a missing value as ':'. */
@@ -56,6 +59,7 @@ static const struct option long_options[] = {
 	{ "quiet",	 no_argument,	    NULL, 'q' },
 	{ "version",	 no_argument,	    NULL, 'V' },
 	{ "help",	 no_argument,	    NULL, 'h' },
+	{ "json",	 no_argument,	    NULL, 'J' },
 	{ NULL,		 0,		    NULL, 0 },
 };
 
@@ -65,6 +69,7 @@ usage(FILE *out)
 	fprintf(out,
 	    "usage: forkline [-tdvqVh] [-c FILE] [-l ADDR]... [-w N] "
 	    "[-p line|echo] [-a ADDR]\n"
+	    "       forkline status [-a ADDR | -c FILE] [--json]\n"
 	    "                [--pid-file FILE] [-s stop|quit|reload|reopen|"
 	    "upgrade]\n"
 	    "\n"
@@ -169,6 +174,9 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'h':
 			usage(stdout);
 			exit(0);
+		case 'J':
+			o->json = 1;
+			break;
 		case ':':
 			usage_error("option '%s' needs a value",
 			    argv[optind - 1]);
@@ -273,6 +281,22 @@ prepare_daemon(struct conf_source *src, struct conf *conf)
 	build_conf(src, conf);
 }
 
+/* The admin address from -a, or from the configuration (-c). */
+static int
+run_status(struct options *o)
+{
+	static struct conf conf;
+
+	if (o->src.admin == NULL) {
+		build_conf(&o->src, &conf);
+		if (strcmp(conf.admin_listen, "off") == 0)
+			usage_error("status: no admin endpoint: give -a ADDR, "
+			    "or -c FILE with [admin] listen");
+		return status_command(conf.admin_listen, o->json != 0);
+	}
+	return status_command(o->src.admin, o->json != 0);
+}
+
 /* A bad flag value is a usage error (64); a bad file or combination, 78. */
 static void
 build_conf(const struct conf_source *src, struct conf *conf)
@@ -304,7 +328,14 @@ main(int argc, char **argv)
 	cwd = getcwd(NULL, 0);	/* NULL if unknowable: upgrades stay put */
 	proctitle_init(argc, argv);
 	memset(&o, 0, sizeof(o));
+	/* `forkline status ...`: a client of the admin endpoint. */
+	if (argc > 1 && strcmp(argv[1], "status") == 0) {
+		parse_options(argc - 1, argv + 1, &o);
+		return run_status(&o);
+	}
 	parse_options(argc, argv, &o);
+	if (o.json)
+		usage_error("--json goes with the status command");
 	/* With --pid-file, -s needs nothing from the (maybe mid-edit) file. */
 	if (o.signal != NULL && o.src.pid_file != NULL)
 		return pidfile_signal(o.src.pid_file, o.signal);

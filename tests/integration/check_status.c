@@ -1,0 +1,92 @@
+/*
+ * Integration tests of `forkline status`, the admin endpoint's client.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/support/harness.h"
+
+static int	 count(const char *, const char *);
+static Suite	*status_suite(void);
+
+static int
+count(const char *text, const char *needle)
+{
+	int n = 0;
+
+	for (; (text = strstr(text, needle)) != NULL; text += strlen(needle))
+		n++;
+	return n;
+}
+
+START_TEST(test_status_table_and_json)
+{
+	char admin[32], conf[HARNESS_PATH_MAX], text[64];
+	const char *args[] = { "-w", "3", "-a", admin, NULL };
+	const char *table[] = { "status", "-a", admin, NULL };
+	const char *json[] = { "status", "-a", admin, "--json", NULL };
+	const char *from_conf[] = { "status", "-c", conf, NULL };
+	pid_t pids[HARNESS_MAX_PIDS];
+	struct run_result r;
+	struct server s;
+	int fd, port;
+
+	fd = harness_listen_tcp(&port);
+	close(fd);
+	snprintf(admin, sizeof(admin), "127.0.0.1:%d", port);
+	server_start(&s, args);
+	server_wait_workers(&s, 3, pids);
+
+	forkline_run(&r, table, 10000);
+	run_assert_exit(&r, 0, "forkline status");
+	snprintf(text, sizeof(text), "master pid %ld,", (long)s.pid);
+	ck_assert_msg(strstr(r.out, text) != NULL, "%s", r.out);
+	ck_assert_msg(strstr(r.out, "SLOT ") != NULL, "%s", r.out);
+	/* A row's state stands alone; the pool line says "3 idle,". */
+	ck_assert_msg(count(r.out, " idle ") + count(r.out, " busy ") +
+	    count(r.out, " starting ") == 3, "expected 3 worker rows:\n%s",
+	    r.out);
+	run_result_free(&r);
+
+	forkline_run(&r, json, 10000);
+	run_assert_exit(&r, 0, "forkline status --json");
+	ck_assert_msg(strncmp(r.out, "{\"server\":", 10) == 0, "%s", r.out);
+	ck_assert_int_eq(count(r.out, "\"slot\":"), 3);
+	run_result_free(&r);
+
+	snprintf(text, sizeof(text), "[admin]\nlisten = %s\n", admin);
+	harness_write_file(conf, sizeof(conf), "status-", ".conf", text);
+	forkline_run(&r, from_conf, 10000);
+	run_assert_exit(&r, 0, "forkline status -c");
+	ck_assert_msg(strstr(r.out, "SLOT ") != NULL, "%s", r.out);
+	run_result_free(&r);
+	server_stop_expect_zero(&s);
+
+	/* Nobody there any more: 69, and why. */
+	forkline_run(&r, table, 10000);
+	run_assert_exit(&r, 69, "forkline status with no server");
+	ck_assert_msg(strstr(r.err, "cannot connect") != NULL, "%s", r.err);
+	run_result_free(&r);
+}
+END_TEST
+
+static Suite *
+status_suite(void)
+{
+	Suite *su = suite_create("status");
+	TCase *tc = tcase_create("status");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_status_table_and_json);
+	suite_add_tcase(su, tc);
+	return su;
+}
+
+int
+main(void)
+{
+	return harness_main(status_suite);
+}
