@@ -50,10 +50,12 @@ all: bin/forkline
 deps:
 	@pkg-config --exists $(PKGS) $(TESTPKGS) 2>/dev/null || scripts/install-deps
 
-# The systemd tests also need systemd-analyze and systemd-socket-activate.
+# The systemd tests also need systemd-analyze and systemd-socket-activate;
+# the scale-out test needs haproxy (it skips itself without it).
 test-deps: deps
 	@command -v systemd-analyze >/dev/null 2>&1 && \
-	    command -v systemd-socket-activate >/dev/null 2>&1 || \
+	    command -v systemd-socket-activate >/dev/null 2>&1 && \
+	    command -v haproxy >/dev/null 2>&1 || \
 	    scripts/install-deps --test-tools
 
 bin/forkline: $(MAIN_OBJ) $(LIB) | deps
