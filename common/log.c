@@ -35,6 +35,8 @@ static bool		 to_journal;	/* stderr is the journal */
 static int		 log_file = -1;
 static char		 log_path[256];
 static bool		 mirror;	/* start-up: also to stderr */
+static bool		 live;		/* a live line may be on screen */
+static char		 live_text[256];	/* "" in a worker */
 static uid_t		 file_uid = (uid_t)-1;
 static gid_t		 file_gid = (gid_t)-1;
 
@@ -153,6 +155,28 @@ log_open(const char *name, uid_t uid, gid_t gid, char *err, size_t errlen)
 	return 0;
 }
 
+#define CLEAR_LINE	"\r\033[K"
+
+void
+log_set_live(const char *text)
+{
+	char buf[sizeof(live_text) + 16];
+	int n;
+
+	if (text == NULL) {
+		if (live && write(STDERR_FILENO, CLEAR_LINE,
+		    strlen(CLEAR_LINE)) < 0)
+			(void)0;
+		live = false;
+		return;
+	}
+	live = true;
+	snprintf(live_text, sizeof(live_text), "%s", text);
+	n = snprintf(buf, sizeof(buf), CLEAR_LINE "%s", live_text);
+	if (write(STDERR_FILENO, buf, (size_t)n) < 0)
+		(void)0;
+}
+
 void
 log_mirror_stderr(bool on)
 {
@@ -186,6 +210,7 @@ log_fd(void)
 void
 log_after_fork(void)
 {
+	live_text[0] = '\0';	/* clear the master's line, never draw it */
 	if (target == TARGET_SYSLOG) {
 		closelog();
 		openlog("forkline", LOG_PID | LOG_NDELAY, LOG_DAEMON);
@@ -234,7 +259,7 @@ log_timestamp(char *buf, size_t len)
 static void
 emit_line(enum log_level level, char *line, size_t n, size_t body_off)
 {
-	char buf[LOG_LINE_MAX + 8];
+	char buf[LOG_LINE_MAX + sizeof(live_text) + 16];
 	int fd = target == TARGET_FILE ? log_file : STDERR_FILENO;
 	size_t len;
 
@@ -253,6 +278,18 @@ emit_line(enum log_level level, char *line, size_t n, size_t body_off)
 		len += n - body_off;
 		line = buf;
 		n = len;
+	}
+	if (live && fd == STDERR_FILENO) {
+		/* One write: clear the live line, the log line, redraw it. */
+		len = (size_t)snprintf(buf, sizeof(buf), CLEAR_LINE);
+		if (len + n + strlen(live_text) < sizeof(buf)) {
+			memcpy(buf + len, line, n);
+			len += n;
+			memcpy(buf + len, live_text, strlen(live_text));
+			len += strlen(live_text);
+			line = buf;
+			n = len;
+		}
 	}
 	/* Nothing sensible to do if the log itself cannot be written. */
 	if (write(fd, line, n) < 0)

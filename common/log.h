@@ -35,6 +35,13 @@ void	 log_init(enum log_level level, const char *role);
 int	 log_open(const char *target, uid_t uid, gid_t gid, char *err,
 	    size_t errlen);
 
+/*
+ * A live status line at the bottom of a terminal (stderr target only):
+ * log lines clear it, print, and draw it again. NULL ends it. In a
+ * forked child the line is only cleared, never drawn: the master redraws.
+ */
+void	 log_set_live(const char *text);
+
 /* While on, lines also go to stderr (start-up, before detaching). */
 void	 log_mirror_stderr(bool on);
 

@@ -27,6 +27,7 @@ struct options {
 	struct conf_source	 src;
 	int			 test_config;
 	int			 json;		/* status --json */
+	int			 live;		/* --live */
 	int			 daemon;
 	const char		*signal;	/* -s NAME */
 };
@@ -60,6 +61,7 @@ static const struct option long_options[] = {
 	{ "version",	 no_argument,	    NULL, 'V' },
 	{ "help",	 no_argument,	    NULL, 'h' },
 	{ "json",	 no_argument,	    NULL, 'J' },
+	{ "live",	 no_argument,	    NULL, 'L' },
 	{ NULL,		 0,		    NULL, 0 },
 };
 
@@ -98,6 +100,10 @@ usage(FILE *out)
 	    "                        stop, quit, reload, reopen or upgrade\n"
 	    "  -v, --verbose         log debug messages\n"
 	    "  -q, --quiet           log warnings and errors only\n"
+	    "      --live            on a terminal, keep a one-line status "
+	    "(workers,\n"
+	    "                        connections, req/s, restarts) under the "
+	    "log\n"
 	    "  -V, --version         print the version and exit\n"
 	    "  -h, --help            print this help and exit\n"
 	    "\n"
@@ -176,6 +182,9 @@ parse_options(int argc, char **argv, struct options *o)
 			exit(0);
 		case 'J':
 			o->json = 1;
+			break;
+		case 'L':
+			o->live = 1;
 			break;
 		case ':':
 			usage_error("option '%s' needs a value",
@@ -359,5 +368,8 @@ main(int argc, char **argv)
 	if (o.daemon && getenv("FORKLINE_UPGRADE_FROM") == NULL)
 		daemon_start();
 	log_init(conf.log_level, "master");
-	return master_run(&conf, &o.src, exe, saved_argv, cwd);
+	/* The live line needs a terminal, and stderr as the log. */
+	return master_run(&conf, &o.src, exe, saved_argv, cwd, o.live &&
+	    !o.daemon && isatty(STDERR_FILENO) &&
+	    strcmp(conf.log_target, "stderr") == 0);
 }

@@ -250,11 +250,14 @@ master_init(struct master *m, const struct conf *conf,
 {
 	char err[CONF_ERR_MAX];
 	const char *cwd;
+	bool live;
 	size_t i;
 
 	cwd = m->cwd;
+	live = m->live;
 	memset(m, 0, sizeof(*m));
 	m->cwd = cwd;
+	m->live = live;
 	m->conf = *conf;
 	m->source = src;
 	m->exe = exe;
@@ -377,13 +380,14 @@ master_free(struct master *m)
 
 int
 master_run(const struct conf *conf, const struct conf_source *src,
-    const char *exe, char *const *argv, const char *cwd)
+    const char *exe, char *const *argv, const char *cwd, bool live)
 {
 	static struct master m;
 	int i, status;
 
 	proctitle_set("forkline: master");
 	m.cwd = cwd;
+	m.live = live;
 	if (master_init(&m, conf, src, exe, argv) == -1) {
 		master_free(&m);
 		status = m.exit_status != 0 ? m.exit_status : EXIT_OSERR;

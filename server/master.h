@@ -170,6 +170,7 @@ struct master {
 
 	/* Service manager (sd.c). */
 	const char		*notify;	/* NOTIFY_SOCKET, or NULL */
+	bool			 live;		/* --live: a status line */
 	bool			 ready_sent;
 	pid_t			 upgrade_from;	/* the old master, if any */
 	struct event		*status_timer;
@@ -250,7 +251,7 @@ void	 sd_stopping(struct master *m, int64_t drain_ms);
 
 /* master.c */
 int	 master_run(const struct conf *conf, const struct conf_source *src,
-	    const char *exe, char *const *argv, const char *cwd);
+	    const char *exe, char *const *argv, const char *cwd, bool live);
 void	 master_handover(struct master *m);
 void	 master_arm_tick(struct master *m);
 void	 master_worker_gone(struct master *m);

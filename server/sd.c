@@ -33,6 +33,7 @@ static void	 on_watchdog(evutil_socket_t, short, void *);
 static void	 notify(const char *fmt, ...)
 		    __attribute__((format(printf, 1, 2)));
 static int	 serving(const struct master *);
+static void	 status_text(struct master *, char *, size_t);
 
 static void
 notify(const char *fmt, ...)
@@ -55,24 +56,41 @@ serving(const struct master *m)
 	    supervise_count(m, SLOT_BUSY, m->generation);
 }
 
-void
-sd_status(struct master *m)
+/* "4 workers (1 busy, 3 idle), 1834 connections, 52 req/s, 0 restarts" */
+static void
+status_text(struct master *m, char *buf, size_t len)
 {
 	struct totals t;
 	int64_t now = now_ms(), span = now - m->status_at_ms;
 	double rate = 0;
 
-	if (m->notify == NULL)
-		return;
 	supervise_totals(m, &t);
 	if (span > 0 && t.requests >= m->status_requests)
 		rate = (double)(t.requests - m->status_requests) * 1000 / span;
-	notify("STATUS=%d workers (%d busy, %d idle), %" PRIu64 " connections, "
-	    "%.0f req/s, %u restarts", supervise_alive(m),
+	snprintf(buf, len, "%d workers (%d busy, %d idle), %" PRIu64
+	    " connections, %.0f req/s, %u restarts", supervise_alive(m),
 	    supervise_count(m, SLOT_BUSY, 0), supervise_count(m, SLOT_IDLE, 0),
 	    t.connections, rate, m->restarts);
 	m->status_requests = t.requests;
 	m->status_at_ms = now;
+}
+
+void
+sd_status(struct master *m)
+{
+	char text[200];
+
+	if (m->notify == NULL && !m->live)
+		return;
+	status_text(m, text, sizeof(text));
+	if (m->notify != NULL)
+		notify("STATUS=%s", text);
+	if (m->live) {
+		char line[220];
+
+		snprintf(line, sizeof(line), "forkline: %s", text);
+		log_set_live(line);
+	}
 }
 
 static void
@@ -100,11 +118,16 @@ sd_init(struct master *m)
 	uint64_t usec;
 
 	m->notify = getenv("NOTIFY_SOCKET");
-	if (m->notify == NULL)
+	/* The live line (--live, a terminal) is refreshed every second. */
+	if (m->live)
+		tv = (struct timeval){ 1, 0 };
+	if (m->notify == NULL && !m->live)
 		return 0;
 	m->status_timer = event_new(m->base, -1, EV_PERSIST, on_status, m);
 	if (m->status_timer == NULL || event_add(m->status_timer, &tv) == -1)
 		return -1;
+	if (m->notify == NULL)
+		return 0;
 	m->status_at_ms = now_ms();
 	if (sd_watchdog_enabled(0, &usec) > 0) {
 		tv.tv_sec = (time_t)(usec / 2 / 1000000);
@@ -123,6 +146,8 @@ sd_init(struct master *m)
 void
 sd_free(struct master *m)
 {
+	if (m->live)
+		log_set_live(NULL);
 	if (m->status_timer != NULL)
 		event_free(m->status_timer);
 	if (m->watchdog_timer != NULL)
