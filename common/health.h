@@ -57,6 +57,7 @@ struct health_report {
 	uint64_t	 max_rss_kb;
 	uint64_t	 latency[HEALTH_LATENCY_BUCKETS];	/* not cumulative */
 	uint64_t	 latency_sum_us;
+	char		 peer[48];	/* busy: "[v6]:port" fits; else "" */
 };
 
 _Static_assert(sizeof(struct health_report) < PIPE_BUF,

@@ -3,7 +3,7 @@
  * [admin] listen or -a names an address.
  *
  *   GET /healthz   200 "ok" once min_ready workers serve; otherwise 503
- *                  and why (starting, crash loop, stopping)
+ *                  and why (starting, crash loop, draining)
  *   GET /status    JSON: server, pool, totals, one row per worker
  *                  (?format=text: the table `forkline status` prints)
  *   GET /metrics   Prometheus text exposition
@@ -112,7 +112,7 @@ health_problem(const struct master *m)
 	    supervise_count(m, SLOT_BUSY, m->generation);
 
 	if (m->state != MASTER_RUNNING)
-		return "stopping";
+		return "draining";
 	if (serving >= want)
 		return NULL;
 	if (m->crashloop.looping)
@@ -197,9 +197,12 @@ status_workers(const struct master *m, struct evbuffer *b)
 		    s->last.requests, s->last.bytes_in, s->last.bytes_out,
 		    s->last.max_rss_kb, now - s->started_ms,
 		    now - s->last_report_ms);
+		/* The peer is an address the worker formatted: no escaping. */
 		if (s->state == SLOT_BUSY && s->last.conn_started_ms > 0)
-			evbuffer_add_printf(b, ",\"connection_age_ms\":%" PRId64,
-			    wall - s->last.conn_started_ms);
+			evbuffer_add_printf(b, ",\"peer\":\"%.*s\","
+			    "\"connection_age_ms\":%" PRId64,
+			    (int)strnlen(s->last.peer, sizeof(s->last.peer)),
+			    s->last.peer, wall - s->last.conn_started_ms);
 		evbuffer_add_printf(b, "%s}", s->wants_recycle ?
 		    ",\"recycling\":true" : "");
 	}
@@ -237,9 +240,9 @@ status_text(const struct master *m, const struct totals *t,
 	    "restarts%s\n\n", t->connections, t->requests, t->bytes_in,
 	    t->bytes_out, m->restarts, m->crashloop.looping ?
 	    ", CRASH LOOP" : "");
-	evbuffer_add_printf(b, "%-5s %-8s %-4s %-9s %8s %10s %8s %9s %8s %9s\n",
-	    "SLOT", "PID", "GEN", "STATE", "CONNS", "REQUESTS", "RSS_KB",
-	    "AGE_S", "REPORT_MS", "CONN_MS");
+	evbuffer_add_printf(b, "%-5s %-8s %-4s %-9s %8s %10s %8s %9s %8s %9s  "
+	    "%s\n", "SLOT", "PID", "GEN", "STATE", "CONNS", "REQUESTS", "RSS_KB",
+	    "AGE_S", "REPORT_MS", "CONN_MS", "PEER");
 	for (i = 0; i < m->slots_hi; i++) {
 		s = &m->slots[i];
 		if (s->state == SLOT_EMPTY)
@@ -250,8 +253,10 @@ status_text(const struct master *m, const struct totals *t,
 		    s->last.connections, s->last.requests, s->last.max_rss_kb,
 		    (now - s->started_ms) / 1000, now - s->last_report_ms);
 		if (s->state == SLOT_BUSY && s->last.conn_started_ms > 0)
-			evbuffer_add_printf(b, " %9" PRId64 "\n",
-			    wall - s->last.conn_started_ms);
+			evbuffer_add_printf(b, " %9" PRId64 "  %.*s\n",
+			    wall - s->last.conn_started_ms,
+			    (int)strnlen(s->last.peer, sizeof(s->last.peer)),
+			    s->last.peer);
 		else
 			evbuffer_add_printf(b, " %9s\n", "-");
 	}
@@ -271,6 +276,7 @@ on_status(struct evhttp_request *req, void *arg)
 {
 	struct master *m = arg;
 	struct evbuffer *b = evbuffer_new();
+	enum stop_reason why;
 	struct totals t;
 
 	if (b == NULL) {
@@ -288,9 +294,13 @@ on_status(struct evhttp_request *req, void *arg)
 	status_pool(m, b);
 	evbuffer_add_printf(b, "\"totals\":{\"connections\":%" PRIu64
 	    ",\"requests\":%" PRIu64 ",\"bytes_in\":%" PRIu64 ",\"bytes_out\":%"
-	    PRIu64 ",\"restarts\":%u,\"crash_loop\":%s},", t.connections,
-	    t.requests, t.bytes_in, t.bytes_out, m->restarts,
+	    PRIu64 ",\"restarts\":%u,\"crash_loop\":%s,\"exits\":{",
+	    t.connections, t.requests, t.bytes_in, t.bytes_out, m->restarts,
 	    m->crashloop.looping ? "true" : "false");
+	for (why = STOP_NONE; why < STOP_NREASONS; why++)
+		evbuffer_add_printf(b, "%s\"%s\":%" PRIu64, why > STOP_NONE ?
+		    "," : "", stop_reason_name(why), m->exits[why]);
+	evbuffer_add_printf(b, "}},");
 	status_workers(m, b);
 	reply(req, HTTP_OK, "OK", "application/json", b);
 	evbuffer_free(b);
@@ -306,6 +316,7 @@ on_metrics(struct evhttp_request *req, void *arg)
 {
 	struct master *m = arg;
 	struct evbuffer *b = evbuffer_new();
+	enum stop_reason why;
 	struct totals t;
 	enum slot_state st;
 	int i;
@@ -337,6 +348,11 @@ on_metrics(struct evhttp_request *req, void *arg)
 	METRIC(b, "forkline_restarts_total", "counter",
 	    "Workers restarted after a crash or a failed fork.");
 	evbuffer_add_printf(b, "forkline_restarts_total %u\n", m->restarts);
+	METRIC(b, "forkline_worker_exits_total", "counter",
+	    "Worker exits, by reason.");
+	for (why = STOP_NONE; why < STOP_NREASONS; why++)
+		evbuffer_add_printf(b, "forkline_worker_exits_total{reason=\"%s\"} "
+		    "%" PRIu64 "\n", stop_reason_name(why), m->exits[why]);
 	METRIC(b, "forkline_crash_loop", "gauge",
 	    "1 while workers keep dying early.");
 	evbuffer_add_printf(b, "forkline_crash_loop %d\n",

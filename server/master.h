@@ -63,6 +63,7 @@ enum stop_reason {
 	STOP_RETIRED,		/* the pool shrank */
 	STOP_RELOAD,		/* an older generation */
 	STOP_SHUTDOWN,		/* the master is stopping */
+	STOP_NREASONS,
 };
 
 struct master;
@@ -180,6 +181,7 @@ struct master {
 	struct totals		 retired;	/* of exited workers */
 	int64_t			 started_ms;
 	unsigned		 restarts;
+	uint64_t		 exits[STOP_NREASONS];	/* by reason */
 
 	/* Admin HTTP endpoint (admin.c). */
 	struct evhttp		*http;
@@ -212,6 +214,7 @@ void	 supervise_tick(struct master *m);
 int	 supervise_count(const struct master *m, enum slot_state state,
 	    unsigned generation);
 int	 supervise_alive(const struct master *m);
+const char *stop_reason_name(enum stop_reason why);
 void	 supervise_totals(const struct master *m, struct totals *t);
 void	 supervise_pool_step(struct master *m);
 

@@ -415,6 +415,7 @@ log_exit(struct master *m, struct slot *s, const struct future_result *r,
 	case STOP_RETIRED:
 	case STOP_RELOAD:
 	case STOP_SHUTDOWN:
+	case STOP_NREASONS:	/* not a reason: the table's size */
 		log_debug("worker %d (pid %ld) %s after draining", s->num,
 		    (long)s->pid, how);
 		break;
@@ -496,6 +497,7 @@ on_exit_status(struct future *f, const struct future_result *r, void *arg)
 
 	(void)f;
 	log_exit(m, s, r, early);
+	m->exits[s->stop]++;
 	totals_add(&m->retired, &s->last);
 	if (s->pipe_ev != NULL) {
 		event_free(s->pipe_ev);
@@ -749,4 +751,19 @@ totals_add(struct totals *t, const struct health_report *r)
 	for (i = 0; i < HEALTH_LATENCY_BUCKETS; i++)
 		t->latency[i] += r->latency[i];
 	t->latency_sum_us += r->latency_sum_us;
+}
+
+const char *
+stop_reason_name(enum stop_reason why)
+{
+	static const char *const names[] = {
+		[STOP_NONE] = "crashed",
+		[STOP_HUNG] = "hung",
+		[STOP_RECYCLED] = "recycled",
+		[STOP_RETIRED] = "retired",
+		[STOP_RELOAD] = "reload",
+		[STOP_SHUTDOWN] = "shutdown",
+	};
+
+	return names[why];
 }

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -59,6 +60,8 @@ report_send(void)
 	current.bytes_out = st->bytes_out;
 	current.conn_started_ms = st->conn_started_ms;
 	memcpy(current.latency, st->latency, sizeof(current.latency));
+	snprintf(current.peer, sizeof(current.peer), "%s",
+	    self->peer != NULL ? self->peer : "");
 	current.latency_sum_us = st->latency_sum_us;
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		current.max_rss_kb = (uint64_t)ru.ru_maxrss;

@@ -241,6 +241,11 @@ START_TEST(test_admin_pages)
 	    "%s", text);
 	ck_assert_msg(strstr(text, "\"state\":\"busy\"") != NULL,
 	    "the worker serving our connection is not busy: %s", text);
+	/* The busy row names our client; nothing has exited yet. */
+	ck_assert_msg(strstr(text, "\"peer\":\"127.0.0.1:") != NULL, "%s",
+	    text);
+	ck_assert_msg(strstr(text, "\"exits\":{\"crashed\":0,\"hung\":0,") !=
+	    NULL, "%s", text);
 	ck_assert_msg(strstr(text, "\"connection_age_ms\":") != NULL, "%s",
 	    text);
 	free(text);
