@@ -31,10 +31,8 @@ wait_fd(struct conn *c, short events, int64_t timeout_ms, bool stop_wakes)
 	int n;
 
 	for (;;) {
-		if (stop_wakes && worker_draining()) {
-			worker_stop_listening();
+		if (stop_wakes && worker_draining())
 			return -2;
-		}
 		report_tick();
 		left = deadline - now_ms();
 		if (left <= 0)
@@ -69,8 +67,6 @@ conn_sleep(struct conn *c, int64_t ms)
 	int64_t deadline = now_ms() + ms, left;
 
 	while ((left = deadline - now_ms()) > 0) {
-		if (worker_draining())
-			worker_stop_listening();
 		/* At EOF the lifeline stays readable: stop watching it then. */
 		pfd = (struct pollfd){ .fd = worker_draining() ? -1 :
 		    c->worker->env->lifeline, .events = POLLIN };

@@ -50,8 +50,7 @@ enum conn_event	 conn_wait_readable(struct conn *c, int64_t timeout_ms);
 
 /*
  * Sleep for ms (the SLEEP command). Never cut short, but a stop arriving
- * meanwhile is noticed (the worker stops listening at once) and
- * heartbeats go on.
+ * meanwhile is noticed and heartbeats go on.
  */
 void		 conn_sleep(struct conn *c, int64_t ms);
 

@@ -48,6 +48,7 @@ static void	 access_log(const struct conn *, enum proto_end, int64_t);
 static void	 on_sigabrt(int);
 static void	 test_fault(const struct worker_env *);
 static void	 check_recycle(void);
+static void	 serve_queued_then_close(void);
 static void	 setup_process(const struct worker_env *);
 static void	 setup_signals(void);
 static int	 setup_epoll(const struct worker_env *);
@@ -67,17 +68,39 @@ worker_set_draining(void)
 	draining = 1;
 }
 
-void
-worker_stop_listening(void)
+/*
+ * Stopping: connections already in the accept queue were made before the
+ * stop reached this worker; serve them (each gets the answers to what it
+ * sent, then "BYE shutting down") rather than leave them to be reset when
+ * the listeners close, which a client or a TCP load balancer could not
+ * retry. At most a backlog's worth; then close this worker's copies, and
+ * once every process has, the kernel refuses new connections.
+ */
+static void
+serve_queued_then_close(void)
 {
-	static bool closed;
-	int i;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int i, fd, served = 0, progress = 1;
 
-	if (closed)
-		return;
-	closed = true;
+	while (progress && served < self.env->conf->backlog) {
+		progress = 0;
+		for (i = 0; i < self.env->nlisteners; i++) {
+			len = sizeof(ss);
+			fd = accept4(self.env->listeners[i],
+			    (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
+			if (fd == -1)
+				continue;	/* EAGAIN: that queue is empty */
+			serve(fd, &ss, len);
+			served++;
+			progress = 1;
+		}
+	}
 	for (i = 0; i < self.env->nlisteners; i++)
 		close(self.env->listeners[i]);
+	if (served > 0)
+		log_debug("served %d queued connection%s while stopping",
+		    served, served == 1 ? "" : "s");
 }
 
 static void
@@ -458,8 +481,8 @@ worker_main(const struct worker_env *env)
 				break;
 			}
 	}
-	worker_stop_listening();
 	report_state(HEALTH_DRAINING);
+	serve_queued_then_close();
 	log_debug("stopping after %llu connections",
 	    (unsigned long long)self.stats.connections);
 	exit(0);

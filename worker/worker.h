@@ -73,11 +73,6 @@ noreturn void	 worker_main(const struct worker_env *env);
 bool		 worker_draining(void);
 void		 worker_set_draining(void);
 
-/*
- * Close this worker's copies of the listeners, once it knows it is
- * stopping: when every process has closed them, the kernel refuses new
- * connections at once instead of queueing them for nobody.
- */
-void		 worker_stop_listening(void);
+
 
 #endif
