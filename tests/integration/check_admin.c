@@ -21,9 +21,6 @@
 #define REPORT_MS	5000	/* for the workers' reports to arrive */
 #define SLOWLORIS_BOUND_MS 7000	/* the admin timeout (5 s) and a margin */
 
-static int	 free_port(void);
-static char	*http_get(int port, const char *request, int *status);
-static int	 count(const char *text, const char *needle);
 static const char *body_of(const char *text);
 static void	 admin_launch(struct server *s, int admin_port,
 		    const char *conf);
@@ -33,44 +30,6 @@ static char	*get_page(int port, const char *path);
 static double	 status_requests(int port, char **text);
 static double	 metrics_requests(int port, char **text);
 static Suite	*admin_suite(void);
-
-static int
-free_port(void)
-{
-	int fd, port;
-
-	fd = harness_listen_tcp(&port);
-	close(fd);
-	return port;
-}
-
-/* Send a raw request, read the whole answer; the status code in *status. */
-static char *
-http_get(int port, const char *request, int *status)
-{
-	size_t len;
-	int fd, how;
-	char *text;
-
-	fd = client_connect(port);
-	client_send(fd, request);
-	text = client_read_all(fd, &len, &how, 10000);
-	close(fd);
-	ck_assert_msg(text != NULL && sscanf(text, "HTTP/1.%*d %d", status) == 1,
-	    "no HTTP status line for %s", harness_quote(request,
-	    strlen(request)));
-	return text;
-}
-
-static int
-count(const char *text, const char *needle)
-{
-	int n = 0;
-
-	for (; (text = strstr(text, needle)) != NULL; text += strlen(needle))
-		n++;
-	return n;
-}
 
 /* The body of an HTTP answer (after the blank line); asserts there is one. */
 static const char *
@@ -126,7 +85,7 @@ healthz_ok(int port, char *why, size_t len)
 	char *text;
 	int status;
 
-	text = http_get(port, "GET /healthz HTTP/1.0\r\n\r\n", &status);
+	text = harness_http_get(port, "GET /healthz HTTP/1.0\r\n\r\n", &status);
 	snprintf(why, len, "%d %s", status, body_of(text));
 	free(text);
 	return status == 200;
@@ -155,7 +114,7 @@ get_page(int port, const char *path)
 	int status;
 
 	snprintf(request, sizeof(request), "GET %s HTTP/1.0\r\n\r\n", path);
-	text = http_get(port, request, &status);
+	text = harness_http_get(port, request, &status);
 	ck_assert_msg(status == 200, "GET %s: %d: %s", path, status, text);
 	return text;
 }
@@ -202,7 +161,7 @@ START_TEST(test_admin_pages)
 	const char *args[] = { "-w", "3", "-a", admin, NULL };
 	struct server s;
 	char *text;
-	int port = free_port(), status, fd, i;
+	int port = harness_free_port(), status, fd, i;
 
 	snprintf(admin, sizeof(admin), "127.0.0.1:%d", port);
 	server_start(&s, args);
@@ -212,7 +171,7 @@ START_TEST(test_admin_pages)
 	/* Healthy once all 3 report ready (PING needed only one). */
 	for (i = 0, text = NULL; i < 100; i++) {
 		free(text);
-		text = http_get(port, "GET /healthz HTTP/1.0\r\n\r\n",
+		text = harness_http_get(port, "GET /healthz HTTP/1.0\r\n\r\n",
 		    &status);
 		if (status == 200)
 			break;
@@ -227,7 +186,7 @@ START_TEST(test_admin_pages)
 	 * (it raced the other workers' ready reports): wait for it. */
 	for (i = 0, text = NULL; i < 100; i++) {
 		free(text);
-		text = http_get(port, "GET /status HTTP/1.0\r\n\r\n",
+		text = harness_http_get(port, "GET /status HTTP/1.0\r\n\r\n",
 		    &status);
 		if (strstr(text, "\"state\":\"busy\"") != NULL)
 			break;
@@ -237,7 +196,7 @@ START_TEST(test_admin_pages)
 	ck_assert_msg(strstr(text, "application/json") != NULL, "%s", text);
 	snprintf(want, sizeof(want), "\"pid\":%ld,", (long)s.pid);
 	ck_assert_msg(strstr(text, want) != NULL, "no master pid: %s", text);
-	ck_assert_msg(count(text, "\"slot\":") == 3, "expected 3 worker rows: "
+	ck_assert_msg(harness_count(text, "\"slot\":") == 3, "expected 3 worker rows: "
 	    "%s", text);
 	ck_assert_msg(strstr(text, "\"state\":\"busy\"") != NULL,
 	    "the worker serving our connection is not busy: %s", text);
@@ -250,26 +209,26 @@ START_TEST(test_admin_pages)
 	    text);
 	free(text);
 
-	text = http_get(port, "GET /metrics HTTP/1.0\r\n\r\n", &status);
+	text = harness_http_get(port, "GET /metrics HTTP/1.0\r\n\r\n", &status);
 	ck_assert_int_eq(status, 200);
 	ck_assert_msg(strstr(text, "# TYPE forkline_requests_total counter\n")
 	    != NULL && strstr(text, "forkline_workers{state=\"busy\"} 1\n") !=
 	    NULL && strstr(text, "forkline_generation 1\n") != NULL,
 	    "metrics: %s", text);
-	ck_assert_int_eq(count(text, "forkline_worker_requests_total{"), 3);
+	ck_assert_int_eq(harness_count(text, "forkline_worker_requests_total{"), 3);
 	free(text);
 
-	text = http_get(port, "GET /nope HTTP/1.0\r\n\r\n", &status);
+	text = harness_http_get(port, "GET /nope HTTP/1.0\r\n\r\n", &status);
 	ck_assert_int_eq(status, 404);
 	free(text);
 	/*
 	 * Only GET and HEAD (libevent answers other methods with 501 Not
 	 * Implemented); and no request body at all (413).
 	 */
-	text = http_get(port, "POST /status HTTP/1.0\r\n\r\n", &status);
+	text = harness_http_get(port, "POST /status HTTP/1.0\r\n\r\n", &status);
 	ck_assert_int_eq(status, 501);
 	free(text);
-	text = http_get(port, "GET /status HTTP/1.0\r\nContent-Length: 1"
+	text = harness_http_get(port, "GET /status HTTP/1.0\r\nContent-Length: 1"
 	    "\r\n\r\nx", &status);
 	ck_assert_int_eq(status, 413);
 	free(text);
@@ -281,7 +240,7 @@ START_TEST(test_admin_pages)
 		memset(big, 'a', sizeof(big));
 		memcpy(big, "GET /status HTTP/1.0\r\nX: ", 25);
 		memcpy(big + sizeof(big) - 5, "\r\n\r\n", 5);
-		text = http_get(port, big, &status);
+		text = harness_http_get(port, big, &status);
 		ck_assert_msg(status >= 400 && status < 500, "status %d",
 		    status);
 		free(text);
@@ -299,7 +258,7 @@ START_TEST(test_healthz_unavailable)
 	const char *args[] = { "-w", "2", "-a", admin, NULL };
 	struct server s;
 	char *text = NULL;
-	int port = free_port(), status = 0, i;
+	int port = harness_free_port(), status = 0, i;
 
 	snprintf(admin, sizeof(admin), "127.0.0.1:%d", port);
 	setenv("FORKLINE_TEST_FAULT", "crash-on-start", 1);
@@ -309,7 +268,7 @@ START_TEST(test_healthz_unavailable)
 	    "the admin endpoint did not start");
 	for (i = 0; i < 100; i++) {
 		free(text);
-		text = http_get(port, "GET /healthz HTTP/1.0\r\n\r\n",
+		text = harness_http_get(port, "GET /healthz HTTP/1.0\r\n\r\n",
 		    &status);
 		if (strstr(text, "crash loop") != NULL)
 			break;
@@ -333,7 +292,7 @@ START_TEST(test_status_json)
 	pid_t pids[HARNESS_MAX_PIDS];
 	char *text = NULL;
 	const char *body;
-	int port = free_port(), rows, live;
+	int port = harness_free_port(), rows, live;
 	int64_t deadline;
 	double v;
 
@@ -368,7 +327,7 @@ START_TEST(test_metrics_prometheus)
 {
 	struct server s;
 	char *text = NULL;
-	int port = free_port();
+	int port = harness_free_port();
 	int64_t deadline;
 	double v;
 
@@ -409,7 +368,7 @@ START_TEST(test_healthz_flips)
 	pid_t pids[2];
 	char why[256] = "", last[256] = "";
 	bool saw_503 = false, saw_200 = false;
-	int port = free_port();
+	int port = harness_free_port();
 	int64_t deadline;
 
 	admin_launch(&s, port, conf);
@@ -458,7 +417,7 @@ START_TEST(test_admin_malformed)
 {
 	struct server s;
 	char *text, why[256], buf[512];
-	int port = free_port(), status, fd, n, fd2;
+	int port = harness_free_port(), status, fd, n, fd2;
 	int64_t started, deadline, ended = -1;
 	bool checked_during = false;
 	ssize_t got;
@@ -466,7 +425,7 @@ START_TEST(test_admin_malformed)
 
 	admin_launch(&s, port, NULL);
 
-	text = http_get(port, "HELLO\r\n\r\n", &status);
+	text = harness_http_get(port, "HELLO\r\n\r\n", &status);
 	ck_assert_msg(status >= 400 && status < 500, "garbage request line: "
 	    "%d: %s", status, text);
 	free(text);

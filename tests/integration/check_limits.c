@@ -17,7 +17,6 @@
 #include "tests/support/harness.h"
 
 static long	 cpu_ticks(pid_t);
-static int	 unused_port(void);
 static bool	 port_refuses(int);
 static int	 count_in_log(const struct server *, const char *);
 static Suite	*limits_suite(void);
@@ -43,17 +42,6 @@ cpu_ticks(pid_t pid)
 	return (long)(utime + stime);
 }
 
-/* A port nobody listens on right now (bound, read back, released). */
-static int
-unused_port(void)
-{
-	int fd, port;
-
-	fd = harness_listen_tcp(&port);
-	close(fd);
-	return port;
-}
-
 static bool
 port_refuses(int port)
 {
@@ -73,11 +61,9 @@ static int
 count_in_log(const struct server *s, const char *needle)
 {
 	size_t len;
-	char *text = server_log_read(s, &len), *p;
-	int n = 0;
+	char *text = server_log_read(s, &len);
+	int n = harness_count(text, needle);
 
-	for (p = text; (p = strstr(p, needle)) != NULL; p += strlen(needle))
-		n++;
 	free(text);
 	return n;
 }
@@ -176,8 +162,8 @@ START_TEST(test_reload_moves_listener)
 	struct server s;
 	int old_port, new_port, fd, i;
 
-	old_port = unused_port();
-	new_port = unused_port();
+	old_port = harness_free_port();
+	new_port = harness_free_port();
 	snprintf(conf, sizeof(conf), "[server]\nlisten = 127.0.0.1:%d\n",
 	    old_port);
 	harness_write_file(path, sizeof(path), "listen-", ".conf", conf);

@@ -442,16 +442,6 @@ local_port(int fd)
 	return ntohs(sin.sin_port);
 }
 
-/* A port nobody listens on now (bound, then closed). */
-static int
-free_port(void)
-{
-	int	 port;
-
-	close(harness_listen_tcp(&port));
-	return port;
-}
-
 /*
  * 1. Daemon mode: -d returns 0 once the detached master is up; the pid
  * file names it (titled "forkline: master", in a session of its own, not
@@ -484,7 +474,7 @@ START_TEST(test_daemon)
 	snprintf(logf, sizeof(logf), "%s/forkline.log", dir);
 	snprintf(text, sizeof(text), "[log]\ntarget = %s\n", logf);
 	harness_write_file(conf, sizeof(conf), "daemon-", ".conf", text);
-	port = free_port();
+	port = harness_free_port();
 	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
 
 	forkline_run(&r, start, HARNESS_READY_MS);

@@ -33,8 +33,6 @@ struct ping_arg {
 };
 
 static bool	 find_haproxy(char *out, size_t len);
-static int	 free_port(void);
-static char	*http_get(int port, const char *request, int *status);
 static long	 requests_total(int admin_port);
 static bool	 try_ping(void *arg);
 static void	 haproxy_command(const char *sock, const char *cmd);
@@ -75,34 +73,6 @@ find_haproxy(char *out, size_t len)
 	return false;
 }
 
-static int
-free_port(void)
-{
-	int fd, port;
-
-	fd = harness_listen_tcp(&port);
-	close(fd);
-	return port;
-}
-
-/* Send a raw request, read the whole answer; the status code in *status. */
-static char *
-http_get(int port, const char *request, int *status)
-{
-	size_t len;
-	int fd, how;
-	char *text;
-
-	fd = client_connect(port);
-	client_send(fd, request);
-	text = client_read_all(fd, &len, &how, 10000);
-	close(fd);
-	ck_assert_msg(text != NULL && sscanf(text, "HTTP/1.%*d %d", status) == 1,
-	    "no HTTP status line for %s", harness_quote(request,
-	    strlen(request)));
-	return text;
-}
-
 /* forkline_requests_total from an admin endpoint's /metrics. */
 static long
 requests_total(int admin_port)
@@ -112,7 +82,7 @@ requests_total(int admin_port)
 	int status;
 	long n;
 
-	text = http_get(admin_port, "GET /metrics HTTP/1.0\r\n\r\n", &status);
+	text = harness_http_get(admin_port, "GET /metrics HTTP/1.0\r\n\r\n", &status);
 	ck_assert_msg(status == 200 && (at = strstr(text, name)) != NULL,
 	    "admin port %d: no forkline_requests_total in /metrics: %s",
 	    admin_port, text);
@@ -245,15 +215,15 @@ START_TEST(test_scaleout_graceful_stop)
 		return;
 	}
 
-	port1 = free_port();
-	port2 = free_port();
+	port1 = harness_free_port();
+	port2 = harness_free_port();
 	snprintf(admin1, sizeof(admin1), "127.0.0.1:%d", port1);
 	snprintf(admin2, sizeof(admin2), "127.0.0.1:%d", port2);
 	snprintf(workers, sizeof(workers), "%d", SCALEOUT_WORKERS);
 	server_start(&s1, args1);
 	server_start(&s2, args2);
 
-	front = free_port();
+	front = harness_free_port();
 	snprintf(sock, sizeof(sock), "%s/haproxy.sock", harness_dir());
 	write_haproxy_cfg(cfg, sizeof(cfg), sock, front, &s1, port1, &s2, port2);
 	server_launch_program(&hap, hargv);

@@ -9,18 +9,7 @@
 
 #include "tests/support/harness.h"
 
-static int	 count(const char *, const char *);
 static Suite	*status_suite(void);
-
-static int
-count(const char *text, const char *needle)
-{
-	int n = 0;
-
-	for (; (text = strstr(text, needle)) != NULL; text += strlen(needle))
-		n++;
-	return n;
-}
 
 START_TEST(test_status_table_and_json)
 {
@@ -46,15 +35,15 @@ START_TEST(test_status_table_and_json)
 	ck_assert_msg(strstr(r.out, text) != NULL, "%s", r.out);
 	ck_assert_msg(strstr(r.out, "SLOT ") != NULL, "%s", r.out);
 	/* A row's state stands alone; the pool line says "3 idle,". */
-	ck_assert_msg(count(r.out, " idle ") + count(r.out, " busy ") +
-	    count(r.out, " starting ") == 3, "expected 3 worker rows:\n%s",
+	ck_assert_msg(harness_count(r.out, " idle ") + harness_count(r.out, " busy ") +
+	    harness_count(r.out, " starting ") == 3, "expected 3 worker rows:\n%s",
 	    r.out);
 	run_result_free(&r);
 
 	forkline_run(&r, json, 10000);
 	run_assert_exit(&r, 0, "forkline status --json");
 	ck_assert_msg(strncmp(r.out, "{\"server\":", 10) == 0, "%s", r.out);
-	ck_assert_int_eq(count(r.out, "\"slot\":"), 3);
+	ck_assert_int_eq(harness_count(r.out, "\"slot\":"), 3);
 	run_result_free(&r);
 
 	snprintf(text, sizeof(text), "[admin]\nlisten = %s\n", admin);

@@ -1481,3 +1481,39 @@ ini_count(const char *text, const char *section, const char *key)
 {
 	return ini_scan(text, section, key, NULL, 0);
 }
+
+int
+harness_free_port(void)
+{
+	int	 port;
+
+	close(harness_listen_tcp(&port));
+	return port;
+}
+
+int
+harness_count(const char *text, const char *needle)
+{
+	int	 n = 0;
+
+	for (; (text = strstr(text, needle)) != NULL; text += strlen(needle))
+		n++;
+	return n;
+}
+
+char *
+harness_http_get(int port, const char *request, int *status)
+{
+	size_t	 len;
+	int	 fd, how;
+	char	*text;
+
+	fd = client_connect(port);
+	client_send(fd, request);
+	text = client_read_all(fd, &len, &how, 10000);
+	close(fd);
+	ck_assert_msg(text != NULL && sscanf(text, "HTTP/1.%*d %d", status) ==
+	    1, "no HTTP status line for %s", harness_quote(request,
+	    strlen(request)));
+	return text;
+}

@@ -73,6 +73,18 @@ void	 harness_mkdtemp(char *out, size_t outlen);
  */
 int	 harness_listen_tcp(int *port);
 
+/* A 127.0.0.1 port nobody listens on right now (bound, then closed). */
+int	 harness_free_port(void);
+
+/* How many times needle occurs in text (non-overlapping). */
+int	 harness_count(const char *text, const char *needle);
+
+/*
+ * Send a raw HTTP request to 127.0.0.1:port, read the whole answer
+ * (free it); its status code in *status. Asserts a status line came back.
+ */
+char	*harness_http_get(int port, const char *request, int *status);
+
 /* Time. */
 int64_t	 harness_now_ms(void);		/* monotonic */
 void	 harness_sleep_ms(int ms);
