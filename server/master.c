@@ -154,7 +154,11 @@ stop_graceful(struct master *m, const char *why)
 	log_info("%s: stopping gracefully (grace period %lld ms, %d "
 	    "worker%s)", why, (long long)m->conf.grace_period_ms,
 	    supervise_alive(m), supervise_alive(m) == 1 ? "" : "s");
-	supervise_kill_all(m, 0);	/* mark them as stopping, no signal */
+	/*
+	 * The lifeline's EOF wakes workers waiting in poll; SIGTERM is what
+	 * interrupts one blocked reading an idle client (see worker/conn.h).
+	 */
+	supervise_kill_all(m, SIGTERM);
 	close_lifeline(m);
 	/* Stop accepting: once the workers close theirs too, new connections
 	 * are refused rather than queued until the grace period ends. */

@@ -94,6 +94,80 @@ conn_wait_readable(struct conn *c, int64_t timeout_ms)
 	}
 }
 
+/*
+ * One blocking recv(2), woken by SO_RCVTIMEO after a slice or by SIGTERM
+ * (EINTR). Returns CONN_TIMEOUT for either wake-up: the caller re-checks its
+ * deadline and the draining flag, as it would after ppoll.
+ */
+static enum conn_event
+receive_blocking(struct conn *c, void *buf, size_t len, size_t *got)
+{
+	ssize_t n;
+
+	report_before_block(c->worker->recv_slice_ms);
+	n = recv(c->fd, buf, len, 0);
+	if (n > 0) {
+		c->worker->stats.bytes_in += (uint64_t)n;
+		*got = (size_t)n;
+		return CONN_READABLE;
+	}
+	if (n == 0 || errno == ECONNRESET)
+		return CONN_CLOSED;
+	if (errno == EAGAIN || errno == EINTR)
+		return CONN_TIMEOUT;
+	log_warn("%s: read", c->peer);
+	return CONN_ERROR;
+}
+
+enum conn_event
+conn_receive(struct conn *c, void *buf, size_t len, int64_t deadline_ms,
+    size_t *got)
+{
+	int64_t slice = c->worker->recv_slice_ms, left;
+	ssize_t n;
+
+	for (;;) {
+		if (worker_draining())
+			return CONN_STOP;
+		report_tick();
+		left = deadline_ms - now_ms();
+		if (left <= 0)
+			return CONN_TIMEOUT;
+		if (slice > 0 && left >= slice) {
+			switch (receive_blocking(c, buf, len, got)) {
+			case CONN_TIMEOUT:
+				continue;	/* a slice ended, or a signal */
+			case CONN_READABLE:
+				return CONN_READABLE;
+			case CONN_CLOSED:
+				return CONN_CLOSED;
+			default:
+				return CONN_ERROR;
+			}
+		}
+		/* The deadline is closer than a slice: wait for it exactly. */
+		switch (conn_wait_readable(c, left)) {
+		case CONN_READABLE:
+			break;
+		case CONN_TIMEOUT:
+			continue;
+		case CONN_STOP:
+			return CONN_STOP;
+		default:
+			return CONN_ERROR;
+		}
+		n = conn_read(c, buf, len);
+		if (n > 0) {
+			*got = (size_t)n;
+			return CONN_READABLE;
+		}
+		if (n == 0)
+			return CONN_CLOSED;
+		if (errno != EAGAIN)
+			return CONN_ERROR;
+	}
+}
+
 ssize_t
 conn_read(struct conn *c, void *buf, size_t len)
 {

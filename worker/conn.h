@@ -1,10 +1,14 @@
 /*
- * conn: one client connection, served with blocking-style I/O and deadlines.
+ * conn: one client connection, served with blocking I/O and deadlines.
  *
- * Every wait is a ppoll on the client socket and the lifeline with a
- * deadline, with SIGTERM unblocked only inside it, so a worker blocked on a
- * slow or idle client still notices a stop at once and never waits forever.
- * Reads and writes themselves never block (MSG_DONTWAIT).
+ * Reading a request is one blocking recv(2): the socket's SO_RCVTIMEO (the
+ * worker's recv slice, half a heartbeat interval) wakes it regularly to send
+ * heartbeats and check deadlines, and SIGTERM interrupts it. Only when a
+ * deadline is closer than a slice does the worker wait in ppoll on the client
+ * and the lifeline instead, then read without blocking. So an unpipelined
+ * request costs one read and one write system call, and a worker on a slow
+ * or idle client still reports, notices a stop and never waits forever.
+ * Writes never block (MSG_DONTWAIT) and wait in ppoll when the socket is full.
  *
  * Output is gathered in a fixed buffer and written when the caller flushes
  * (the replies to one read go out together) or when it fills.
@@ -40,6 +44,7 @@ struct conn {
 
 enum conn_event {
 	CONN_READABLE,
+	CONN_CLOSED,		/* conn_receive: EOF or reset */
 	CONN_TIMEOUT,
 	CONN_STOP,		/* the worker was told to stop */
 	CONN_ERROR,
@@ -47,6 +52,14 @@ enum conn_event {
 
 /* Wait until the client sent something, timeout_ms passed, or a stop. */
 enum conn_event	 conn_wait_readable(struct conn *c, int64_t timeout_ms);
+
+/*
+ * Wait for client bytes until deadline_ms (monotonic clock) and read up to
+ * len of them: CONN_READABLE with *got > 0, CONN_CLOSED, CONN_TIMEOUT,
+ * CONN_STOP (nothing read) or CONN_ERROR.
+ */
+enum conn_event	 conn_receive(struct conn *c, void *buf, size_t len,
+		    int64_t deadline_ms, size_t *got);
 
 /*
  * Sleep for ms (the SLEEP command). Never cut short, but a stop arriving

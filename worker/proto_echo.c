@@ -1,7 +1,7 @@
 /*
  * proto_echo: the echo protocol, RFC 862, binary-safe.
  */
-#include <errno.h>
+#include "common/proc.h"
 
 #include "worker/proto.h"
 
@@ -17,12 +17,15 @@ enum proto_end
 proto_echo_serve(struct conn *c)
 {
 	const struct conf *conf = c->worker->env->conf;
-	ssize_t n;
+	size_t n;
 
 	for (;;) {
-		switch (conn_wait_readable(c, conf->idle_timeout_ms)) {
+		switch (conn_receive(c, echo_buf, ECHO_CHUNK,
+		    now_ms() + conf->idle_timeout_ms, &n)) {
 		case CONN_READABLE:
 			break;
+		case CONN_CLOSED:
+			return PROTO_END_CLIENT_CLOSED;
 		case CONN_TIMEOUT:
 			return PROTO_END_IDLE;
 		case CONN_STOP:
@@ -30,14 +33,7 @@ proto_echo_serve(struct conn *c)
 		case CONN_ERROR:
 			return PROTO_END_ERROR;
 		}
-		n = conn_read(c, echo_buf, ECHO_CHUNK);
-		if (n == 0)
-			return PROTO_END_CLIENT_CLOSED;
-		if (n < 0 && errno == EAGAIN)
-			continue;
-		if (n < 0)
-			return PROTO_END_ERROR;
-		if (conn_write(c, echo_buf, (size_t)n) == -1)
+		if (conn_write(c, echo_buf, n) == -1)
 			return PROTO_END_ERROR;
 	}
 }

@@ -204,7 +204,7 @@ proto_line_serve(struct conn *c)
 	int64_t idle_deadline = now_ms() + conf->idle_timeout_ms;
 	bool crlf = false;	/* the last request's line ending */
 	bool stop_seen = false;
-	size_t avail;
+	size_t avail, got = 0;
 	ssize_t n;
 	char *space;
 
@@ -229,9 +229,12 @@ proto_line_serve(struct conn *c)
 		if (conn_flush(c) == -1)
 			return PROTO_END_ERROR;
 
-		switch (conn_wait_readable(c, idle_deadline - now_ms())) {
+		space = linebuf_space(&inbuf, &avail);
+		switch (conn_receive(c, space, avail, idle_deadline, &got)) {
 		case CONN_READABLE:
 			break;
+		case CONN_CLOSED:
+			return PROTO_END_CLIENT_CLOSED;
 		case CONN_TIMEOUT:
 			return say_bye(c, "BYE idle timeout", crlf,
 			    PROTO_END_IDLE);
@@ -245,18 +248,16 @@ proto_line_serve(struct conn *c)
 				return say_bye(c, "BYE shutting down", crlf,
 				    PROTO_END_STOP);
 			stop_seen = true;
+			n = conn_read(c, space, avail);
+			if (n == 0)
+				return PROTO_END_CLIENT_CLOSED;
+			if (n < 0 && errno != EAGAIN)
+				return PROTO_END_ERROR;
+			got = n > 0 ? (size_t)n : 0;
 			break;
 		case CONN_ERROR:
 			return PROTO_END_ERROR;
 		}
-		space = linebuf_space(&inbuf, &avail);
-		n = conn_read(c, space, avail);
-		if (n == 0)
-			return PROTO_END_CLIENT_CLOSED;
-		if (n < 0 && errno == EAGAIN)
-			continue;	/* nothing there, or a spurious wake-up */
-		if (n < 0)
-			return PROTO_END_ERROR;
-		linebuf_commit(&inbuf, (size_t)n);
+		linebuf_commit(&inbuf, got);
 	}
 }

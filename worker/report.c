@@ -27,6 +27,7 @@ static struct health_report current;
 static int64_t		 next_due_ms;	/* heartbeat or a coalesced change */
 static int64_t		 last_sent_ms;
 static unsigned long	 dropped;
+static bool		 change_pending;	/* a coalesced state change */
 
 static void	 report_send(void);
 
@@ -54,6 +55,7 @@ report_send(void)
 	ssize_t n;
 
 	current.seq++;
+	change_pending = false;
 	current.connections = st->connections;
 	current.requests = st->requests;
 	current.bytes_in = st->bytes_in;
@@ -99,6 +101,7 @@ report_state(enum health_state state)
 	}
 	if (coalesce_until < next_due_ms)
 		next_due_ms = coalesce_until;
+	change_pending = true;
 }
 
 void
@@ -124,6 +127,21 @@ report_due_in(void)
 	int64_t left = next_due_ms - now_ms();
 
 	return left > 0 ? left : 0;
+}
+
+/*
+ * Before a read that may block for up to ms without waking: a heartbeat
+ * that would fall due meanwhile goes out now, early, so the master never
+ * sees a gap longer than heartbeat_interval. A coalesced busy/idle change
+ * stays pending: sending it now would undo the coalescing for short
+ * connections, and it goes out as soon as the read returns (at once when the
+ * client is active, at most ms later when it sits idle).
+ */
+void
+report_before_block(int64_t ms)
+{
+	if (report_fd != -1 && !change_pending && next_due_ms - now_ms() < ms)
+		report_send();
 }
 
 int64_t

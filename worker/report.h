@@ -23,4 +23,7 @@ int64_t	 report_due_in(void);
 /* Cap a wait of timeout_ms at the next heartbeat. */
 int64_t	 report_cap_wait(int64_t timeout_ms);
 
+/* About to block up to ms without waking: send a heartbeat due by then. */
+void	 report_before_block(int64_t ms);
+
 #endif

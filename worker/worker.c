@@ -3,8 +3,8 @@
  *
  * The worker waits in epoll_pwait on every listener (EPOLLEXCLUSIVE, so one
  * connection wakes one worker, not the whole pool) and on the lifeline. It
- * accepts one connection, serves it to the end, and waits again. SIGTERM is
- * blocked except inside waits, where it only sets the draining flag: the
+ * accepts one connection, serves it to the end, and waits again. SIGTERM
+ * only sets the draining flag, which is checked between requests: the
  * request in hand is always finished.
  */
 #include <errno.h>
@@ -22,6 +22,7 @@
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -52,6 +53,7 @@ static void	 serve_queued_then_close(void);
 static void	 setup_process(const struct worker_env *);
 static void	 setup_signals(void);
 static int	 setup_epoll(const struct worker_env *);
+static void	 setup_listeners(const struct worker_env *);
 static int	 accept_one(int);
 static void	 serve(int, const struct sockaddr_storage *, socklen_t);
 static void	 pause_accepting(int, int);
@@ -295,12 +297,49 @@ setup_signals(void)
 	sa.sa_handler = on_sigabrt;
 	sigaction(SIGABRT, &sa, NULL);
 
+	/*
+	 * SIGTERM stays deliverable so that it interrupts the blocking read of
+	 * a client (no SA_RESTART: the read returns EINTR). SIGUSR1 waits for
+	 * the accept loop, where the logs can be reopened between connections.
+	 */
 	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &block, &self.wait_mask);
-	sigdelset(&self.wait_mask, SIGTERM);
 	sigdelset(&self.wait_mask, SIGUSR1);
+}
+
+/*
+ * Options every client socket needs, set once on the shared listeners: on
+ * Linux an accepted TCP socket inherits them, which saves two system calls
+ * per connection. SO_RCVTIMEO is the recv slice (see conn.h): half a
+ * heartbeat, so a worker blocked on an idle client still reports in time.
+ * Unix-domain sockets inherit nothing; serve() sets the slice on those.
+ */
+static void
+setup_listeners(const struct worker_env *env)
+{
+	int64_t slice = env->conf->heartbeat_interval_ms / 2;
+	struct timeval tv = { .tv_sec = slice / 1000,
+	    .tv_usec = (slice % 1000) * 1000 };
+	int i, on = 1, domain;
+	socklen_t len;
+
+	self.recv_slice_ms = slice > 0 ? slice : 1;
+	for (i = 0; i < env->nlisteners; i++) {
+		len = sizeof(domain);
+		if (getsockopt(env->listeners[i], SOL_SOCKET, SO_DOMAIN,
+		    &domain, &len) == -1)
+			fatal(WORKER_EXIT_OS, "getsockopt(listener fd %d, "
+			    "SO_DOMAIN)", env->listeners[i]);
+		if (setsockopt(env->listeners[i], SOL_SOCKET, SO_RCVTIMEO,
+		    &tv, sizeof(tv)) == -1)
+			fatal(WORKER_EXIT_OS, "setsockopt(listener fd %d, "
+			    "SO_RCVTIMEO)", env->listeners[i]);
+		if (domain != AF_UNIX && setsockopt(env->listeners[i],
+		    IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1)
+			fatal(WORKER_EXIT_OS, "setsockopt(listener fd %d, "
+			    "TCP_NODELAY)", env->listeners[i]);
+	}
 }
 
 static int
@@ -389,12 +428,16 @@ serve(int fd, const struct sockaddr_storage *ss, socklen_t len)
 	struct timespec ts;
 	enum proto_end end;
 	int64_t started_ms;
-	int on = 1;
+	struct timeval slice = { .tv_sec = self.recv_slice_ms / 1000,
+	    .tv_usec = (self.recv_slice_ms % 1000) * 1000 };
 
 	net_format((const struct sockaddr *)ss, len, c.peer, sizeof(c.peer));
-	if (ss->ss_family != AF_UNIX && setsockopt(fd, IPPROTO_TCP,
-	    TCP_NODELAY, &on, sizeof(on)) == -1)
-		log_warn("%s: setsockopt(TCP_NODELAY)", c.peer);
+	if (ss->ss_family == AF_UNIX && setsockopt(fd, SOL_SOCKET,
+	    SO_RCVTIMEO, &slice, sizeof(slice)) == -1) {
+		log_warn("%s: setsockopt(SO_RCVTIMEO)", c.peer);
+		close(fd);
+		return;
+	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	started_ms = now_ms();
 	format_time(&ts, c.started_text, sizeof(c.started_text));
@@ -451,6 +494,7 @@ worker_main(const struct worker_env *env)
 	if (proto_init(env->conf) == -1)
 		fatal(WORKER_EXIT_OS, "allocating connection buffers");
 	ep = setup_epoll(env);
+	setup_listeners(env);
 	report_init(&self, env->report_fd);
 	report_state(HEALTH_IDLE);
 	log_debug("serving");

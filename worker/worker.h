@@ -48,6 +48,7 @@ struct worker {
 	const struct worker_env	*env;
 	struct worker_stats	 stats;
 	sigset_t		 wait_mask;	/* mask while blocked in a wait */
+	int64_t			 recv_slice_ms;	/* SO_RCVTIMEO of clients; 0 = none */
 	uint64_t		 recycle_after;	/* requests; 0 = never */
 
 	/* What it is doing, for the hang report (SIGABRT). */
@@ -68,7 +69,10 @@ noreturn void	 worker_main(const struct worker_env *env);
 /*
  * True once the worker has been told to stop: SIGTERM from the master, or
  * EOF on the lifeline (the master closed it, or died). Serving code checks
- * it between requests, so the request in hand is always finished.
+ * it between requests, so the request in hand is always finished. SIGTERM
+ * only sets the flag; it interrupts a blocking read of the client (EINTR),
+ * and a signal that lands just before such a read blocks is seen when the
+ * read's SO_RCVTIMEO slice ends.
  */
 bool		 worker_draining(void);
 void		 worker_set_draining(void);

@@ -213,6 +213,55 @@ START_TEST(test_idle_timeout)
 END_TEST
 
 /*
+ * A worker reads an idle client with one blocking recv, woken every half
+ * heartbeat (SO_RCVTIMEO) rather than polling. Over 2.5 s of silence,
+ * with worker_timeout as short as the rules allow, its heartbeats must
+ * keep coming (the master does not take it for hung), the idle timeout
+ * must still fire on time, and a stop must still reach it.
+ */
+START_TEST(test_idle_client_blocking_read)
+{
+	static const char	 conf[] =
+	    "[workers]\nstart = 1\nheartbeat_interval = 200ms\n"
+	    "worker_timeout = 400ms\n"
+	    "[connection]\nidle_timeout = 2500ms\n";
+	static const char *const none[] = { NULL };
+	char			 path[HARNESS_PATH_MAX];
+	struct info_reply	 info, again;
+	struct server		 s;
+	int64_t			 t0, elapsed;
+	int			 fd;
+
+	start_with_config(&s, path, sizeof(path), conf, none);
+	fd = client_open(&s);
+	client_info(fd, &info);
+	t0 = harness_now_ms();
+	client_expect(fd, "BYE idle timeout\n");
+	elapsed = harness_now_ms() - t0;
+	client_expect_close(fd, false);
+	close(fd);
+	ck_assert_msg(elapsed >= 2400 && elapsed < 2500 + SLACK_MS,
+	    "idle_timeout = 2500ms, yet \"BYE idle timeout\" came after "
+	    "%lld ms", (long long)elapsed);
+	ck_assert_msg(!server_log_contains(&s, "hung"), "a worker with an "
+	    "idle client was taken for hung");
+
+	fd = client_open(&s);
+	client_info(fd, &again);
+	ck_assert_msg(again.pid == info.pid, "worker %ld was replaced by %ld "
+	    "while its client sat idle", info.pid, again.pid);
+	harness_sleep_ms(700);		/* blocked in recv by now */
+	server_signal(&s, SIGTERM);
+	client_expect(fd, "BYE shutting down\n");
+	client_expect_close(fd, false);
+	close(fd);
+	ck_assert_msg(server_wait(&s, HARNESS_STOP_MS), "no exit after "
+	    "SIGTERM");
+	server_assert_exit(&s, 0, "SIGTERM with an idle client");
+}
+END_TEST
+
+/*
  * Graceful stop (SIGTERM, and SIGINT likewise) with three clients: A in
  * the middle of "SLEEP 1000", B idle after a CRLF request, C connected
  * without a word. A gets its "OK"; everyone gets "BYE shutting down" in
@@ -431,6 +480,7 @@ lifecycle_suite(void)
 	tc = tcase_create("timeouts");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_idle_timeout);
+	tcase_add_test(tc, test_idle_client_blocking_read);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("stop");
