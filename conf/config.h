@@ -20,6 +20,7 @@
 #include "common/net.h"
 
 #define CONF_LISTEN_MAX		16
+#define CONF_WORKERS_MAX	8192	/* [workers] start, max, spares */
 #define CONF_NAME_MAX		64	/* user and group names */
 #define CONF_PATH_MAX		256	/* file paths in the configuration */
 #define CONF_ERR_MAX		512

@@ -10,6 +10,7 @@
  * last worker is reaped: no zombies, no orphans.
  */
 #include <errno.h>
+#include <sys/resource.h>
 #include <event2/event.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -38,6 +39,7 @@ static void	 stop_now(struct master *, const char *);
 static void	 close_lifeline(struct master *);
 static void	 adjust_pool(struct master *, int);
 static int	 add_signal(struct master *, int);
+static int	 fd_limit_check(const struct conf *);
 static int	 master_init(struct master *, const struct conf *,
 		    const struct conf_source *, const char *, char *const *);
 static void	 master_free(struct master *);
@@ -248,6 +250,52 @@ add_signal(struct master *m, int sig)
 	return 0;
 }
 
+/*
+ * The master holds two descriptors per worker (the health pipe and a
+ * pidfd), four during a reload, when two generations overlap. Raise the
+ * soft RLIMIT_NOFILE to the hard limit (the soft default, often 1024, is
+ * for select(2) users; forkline never calls it), then refuse to start a
+ * pool that cannot fit and warn about a max that would not fit a reload.
+ */
+#define FDS_PER_WORKER	2
+#define FDS_SPARE	128	/* listeners, logs, admin clients, libevent */
+
+static int
+fd_limit_check(const struct conf *conf)
+{
+	struct rlimit rl;
+	rlim_t start_needs, max_needs;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_error("getrlimit(RLIMIT_NOFILE)");
+		return -1;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("raising the open file limit to %llu",
+			    (unsigned long long)rl.rlim_max);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	start_needs = (rlim_t)conf->workers * FDS_PER_WORKER + FDS_SPARE;
+	max_needs = (rlim_t)conf->max_workers * FDS_PER_WORKER * 2 +
+	    FDS_SPARE;
+	if (rl.rlim_cur < start_needs) {
+		log_errorx("[workers] start = %d needs about %llu open files "
+		    "in the master, but the limit is %llu: raise it "
+		    "(ulimit -n, or LimitNOFILE= in the unit)", conf->workers,
+		    (unsigned long long)start_needs,
+		    (unsigned long long)rl.rlim_cur);
+		return -1;
+	}
+	if (rl.rlim_cur < max_needs)
+		log_warnx("[workers] max = %d may need %llu open files in the "
+		    "master during a reload, but the limit is %llu",
+		    conf->max_workers, (unsigned long long)max_needs,
+		    (unsigned long long)rl.rlim_cur);
+	return 0;
+}
+
 static int
 master_init(struct master *m, const struct conf *conf,
     const struct conf_source *src, const char *exe, char *const *argv)
@@ -337,6 +385,10 @@ master_init(struct master *m, const struct conf *conf,
 	}
 	/* A reload does not move the pid file: it stays where it was made. */
 	memcpy(m->pidfile_path, conf->pid_file, sizeof(m->pidfile_path));
+	if (fd_limit_check(conf) == -1) {
+		m->exit_status = EXIT_OSERR;
+		return -1;
+	}
 	if (listeners_open(m) == -1)
 		return -1;
 	if (admin_open(m) == -1)

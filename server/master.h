@@ -23,7 +23,7 @@ struct event;
 struct evhttp;
 
 /* Room for a full pool of the largest size twice over, during a reload. */
-#define SLOTS_MAX	(2 * 1024 + 64)
+#define SLOTS_MAX	(2 * CONF_WORKERS_MAX + 64)
 
 /*
  * A worker slot's life, as the master sees it (see slot_transition):
@@ -139,6 +139,7 @@ struct master {
 
 	struct slot		*slots;		/* SLOTS_MAX of them */
 	int			 slots_hi;	/* all from here on are unused */
+	int			 slots_prepared; /* see supervise_init */
 	struct pool_limits	 limits;
 	int64_t			 surplus_since_ms;
 	double			 spawn_tokens;	/* rate limit bucket */

@@ -72,20 +72,19 @@ slot_event(struct slot *s, enum slot_event ev)
 	s->state = slot_transition(s->state, ev);
 }
 
+/*
+ * The slot table is sized for the largest pool, twice (16,448 slots of
+ * about 700 bytes), but only the slots a pool has used are ever touched:
+ * calloc'd pages the master never writes cost it no memory. free_slot
+ * prepares slots in order, so slots[0 .. slots_prepared) are ready.
+ */
 int
 supervise_init(struct master *m)
 {
-	int i;
-
 	m->slots = calloc(SLOTS_MAX, sizeof(*m->slots));
 	if (m->slots == NULL)
 		return -1;
-	for (i = 0; i < SLOTS_MAX; i++) {
-		m->slots[i].master = m;
-		m->slots[i].num = i + 1;
-		m->slots[i].replacement = NO_SLOT;
-		future_init(&m->slots[i].fut);
-	}
+	m->slots_prepared = 0;
 	m->rnd = (uint32_t)getpid() * 2654435761u ^ (uint32_t)now_ms();
 	return 0;
 }
@@ -97,7 +96,7 @@ supervise_free(struct master *m)
 
 	if (m->slots == NULL)
 		return;
-	for (i = 0; i < SLOTS_MAX; i++) {
+	for (i = 0; i < m->slots_prepared; i++) {
 		if (m->slots[i].pipe_ev != NULL)
 			event_free(m->slots[i].pipe_ev);
 		future_free(&m->slots[i].fut);
@@ -116,16 +115,32 @@ next_random(struct master *m)
 	return m->rnd;
 }
 
+static void
+prepare_slot(struct master *m, int i)
+{
+	struct slot *s = &m->slots[i];
+
+	s->master = m;
+	s->num = i + 1;
+	s->replacement = NO_SLOT;
+	future_init(&s->fut);
+}
+
 /* The lowest free slot that is not held for a pending restart. */
 static struct slot *
 free_slot(struct master *m)
 {
 	int i;
 
-	for (i = 0; i < SLOTS_MAX; i++)
+	for (i = 0; i < SLOTS_MAX; i++) {
+		if (i == m->slots_prepared) {
+			prepare_slot(m, i);
+			m->slots_prepared++;
+		}
 		if (m->slots[i].state == SLOT_EMPTY &&
 		    !m->slots[i].restart_pending)
 			return &m->slots[i];
+	}
 	return NULL;
 }
 

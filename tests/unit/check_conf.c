@@ -543,11 +543,11 @@ static const struct {
 	    "an octal mode (accepted: 0000..0777, e.g. 0660)" },
 	{ "server", "unix_mode", "rw-rw----", NULL },
 	{ "workers", "start", "0", "[workers] start: '0' out of range "
-	    "(accepted: 1..1024)" },
-	{ "workers", "start", "1025", "[workers] start: '1025' out of range "
-	    "(accepted: 1..1024)" },
+	    "(accepted: 1..8192)" },
+	{ "workers", "start", "8193", "[workers] start: '8193' out of range "
+	    "(accepted: 1..8192)" },
 	{ "workers", "start", "four", "[workers] start: 'four' is not an "
-	    "integer (accepted: 1..1024)" },
+	    "integer (accepted: 1..8192)" },
 	{ "connection", "idle_timeout", "9ms", "[connection] idle_timeout: "
 	    "'9ms' out of range (accepted: 10ms..24h)" },
 	{ "connection", "idle_timeout", "25h", "[connection] idle_timeout: "
@@ -690,7 +690,7 @@ START_TEST(test_range_edges)
 		{ "server", "grace_period", "60m" },
 		{ "server", "unix_mode", "0" },
 		{ "server", "unix_mode", "777" },
-		{ "workers", "start", "1" }, { "workers", "start", "1024" },
+		{ "workers", "start", "1" }, { "workers", "start", "8192" },
 		{ "connection", "idle_timeout", "10ms" },
 		{ "connection", "idle_timeout", "24h" },
 		{ "connection", "send_timeout", "10ms" },
