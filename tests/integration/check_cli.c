@@ -3,6 +3,7 @@
  * itself: usage, version, usage errors (64), configuration check and errors
  * (78), bind failure (71), -l 127.0.0.1:0 and unix sockets.
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -347,6 +348,25 @@ START_TEST(test_bind_conflict)
 }
 END_TEST
 
+/*
+ * A pool that cannot fit in the open-file limit is refused at start with
+ * the numbers, not found out later as failed spawns. The test runs in
+ * its own forked process, so lowering the limit here touches nothing else.
+ */
+START_TEST(test_fd_limit_too_small)
+{
+	struct rlimit		 rl = { .rlim_cur = 64, .rlim_max = 64 };
+	struct run_result	 r;
+
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	forkline_run(&r, ARGS("-l", "127.0.0.1:0", "-w", "100"), RUN_MS);
+	run_assert_exit(&r, EX_OSERR, "-w 100 with 64 open files");
+	assert_contains(r.err, "[workers] start = 100 needs about 328 open "
+	    "files in the master, but the limit is 64", "fd limit message");
+	run_result_free(&r);
+}
+END_TEST
+
 /* -l 127.0.0.1:0: the log says which port, in the documented format. */
 START_TEST(test_listen_port_zero)
 {
@@ -452,6 +472,7 @@ cli_suite(void)
 	tc = tcase_create("listen");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_bind_conflict);
+	tcase_add_test(tc, test_fd_limit_too_small);
 	tcase_add_test(tc, test_listen_port_zero);
 	tcase_add_test(tc, test_unix_socket);
 	suite_add_tcase(s, tc);
