@@ -70,6 +70,8 @@ static struct bufferevent *new_conn(struct event_base *, void *);
 static void	 status_text(const struct master *, const struct totals *,
 		    struct evbuffer *);
 static bool	 wants_text(struct evhttp_request *);
+static void	 json_string(struct evbuffer *, const char *, size_t);
+static void	 text_printable(struct evbuffer *, const char *, size_t);
 
 static const char *
 slot_state_name(enum slot_state state)
@@ -142,6 +144,41 @@ on_healthz(struct evhttp_request *req, void *arg)
 	evbuffer_free(b);
 }
 
+/*
+ * A worker's peer comes escaped (common/escape.h), so it is printable
+ * ASCII with no quote; its backslashes still need JSON's escaping. The
+ * rest is for a report from a worker that misbehaves: it runs as another
+ * user and reads untrusted input, and /status must stay valid JSON and
+ * its table plain text whatever a worker sends.
+ */
+static void
+json_string(struct evbuffer *b, const char *s, size_t len)
+{
+	unsigned char c;
+	size_t i;
+
+	evbuffer_add(b, "\"", 1);
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c == '"' || c == '\\')
+			evbuffer_add_printf(b, "\\%c", c);
+		else if (c < 0x20 || c > 0x7e)
+			evbuffer_add_printf(b, "\\u%04x", c);
+		else
+			evbuffer_add(b, &s[i], 1);
+	}
+	evbuffer_add(b, "\"", 1);
+}
+
+static void
+text_printable(struct evbuffer *b, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		evbuffer_add(b, s[i] >= 0x20 && s[i] <= 0x7e ? &s[i] : "?", 1);
+}
+
 static void
 status_server(const struct master *m, struct evbuffer *b)
 {
@@ -197,12 +234,13 @@ status_workers(const struct master *m, struct evbuffer *b)
 		    s->last.requests, s->last.bytes_in, s->last.bytes_out,
 		    s->last.max_rss_kb, now - s->started_ms,
 		    now - s->last_report_ms);
-		/* The peer is an address the worker formatted: no escaping. */
-		if (s->state == SLOT_BUSY && s->last.conn_started_ms > 0)
-			evbuffer_add_printf(b, ",\"peer\":\"%.*s\","
-			    "\"connection_age_ms\":%" PRId64,
-			    (int)strnlen(s->last.peer, sizeof(s->last.peer)),
-			    s->last.peer, wall - s->last.conn_started_ms);
+		if (s->state == SLOT_BUSY && s->last.conn_started_ms > 0) {
+			evbuffer_add_printf(b, ",\"peer\":");
+			json_string(b, s->last.peer, strnlen(s->last.peer,
+			    sizeof(s->last.peer)));
+			evbuffer_add_printf(b, ",\"connection_age_ms\":%"
+			    PRId64, wall - s->last.conn_started_ms);
+		}
 		evbuffer_add_printf(b, "%s}", s->wants_recycle ?
 		    ",\"recycling\":true" : "");
 	}
@@ -252,12 +290,13 @@ status_text(const struct master *m, const struct totals *t,
 		    (long)s->pid, s->generation, slot_state_name(s->state),
 		    s->last.connections, s->last.requests, s->last.max_rss_kb,
 		    (now - s->started_ms) / 1000, now - s->last_report_ms);
-		if (s->state == SLOT_BUSY && s->last.conn_started_ms > 0)
-			evbuffer_add_printf(b, " %9" PRId64 "  %.*s\n",
-			    wall - s->last.conn_started_ms,
-			    (int)strnlen(s->last.peer, sizeof(s->last.peer)),
-			    s->last.peer);
-		else
+		if (s->state == SLOT_BUSY && s->last.conn_started_ms > 0) {
+			evbuffer_add_printf(b, " %9" PRId64 "  ",
+			    wall - s->last.conn_started_ms);
+			text_printable(b, s->last.peer, strnlen(s->last.peer,
+			    sizeof(s->last.peer)));
+			evbuffer_add_printf(b, "\n");
+		} else
 			evbuffer_add_printf(b, " %9s\n", "-");
 	}
 }
