@@ -7,8 +7,12 @@
  * The privilege drop of the workers is tested in check_ops
  * (test_privilege_drop: uids, gids, groups, capabilities, no_new_privs).
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <check.h>
 #include <dirent.h>
@@ -25,6 +29,8 @@
 
 #define LISTENERS_MAX	16
 #define ADDR_TEXT	64
+#define ADMIN_CONNS_MAX	64	/* server/admin.c */
+#define ADMIN_FLOOD	400	/* connections opened at once */
 
 /*
  * The name a client binds its unix socket to, relative to the test's
@@ -48,7 +54,22 @@ static char	*http_body(int port, const char *path, size_t *len);
 static bool	 printable_text(const char *text, size_t len, size_t *bad);
 static bool	 status_has_peer(void *arg);
 static char	*json_peer(const char *json);
+static void	 bystander_served(const struct server *s);
+static int	 count_fds(pid_t pid);
+static long	 cpu_ticks(pid_t pid);
+static int	 connect_nonblocking(int port);
+static bool	 healthz_200(void *arg);
 static Suite	*security_suite(void);
+
+/* A client of the service is answered. */
+static void
+bystander_served(const struct server *s)
+{
+	int fd = client_open(s);
+
+	client_request(fd, "PING\n", "PONG\n");
+	close(fd);
+}
 
 /* Is inode among the sockets pid has open? */
 static bool
@@ -393,6 +414,160 @@ START_TEST(test_hang_report_escaped)
 }
 END_TEST
 
+static int
+count_fds(pid_t pid)
+{
+	char dir[64];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	snprintf(dir, sizeof(dir), "/proc/%ld/fd", (long)pid);
+	ck_assert_msg((d = opendir(dir)) != NULL, "%s: %s", dir,
+	    strerror(errno));
+	while ((de = readdir(d)) != NULL)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* utime + stime of pid, in clock ticks, from /proc/PID/stat. */
+static long
+cpu_ticks(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long utime, stime;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	ck_assert_msg((f = fopen(path, "re")) != NULL, "%s: %s", path,
+	    strerror(errno));
+	ck_assert_msg(fgets(buf, sizeof(buf), f) != NULL, "read %s", path);
+	fclose(f);
+	p = strrchr(buf, ')');
+	ck_assert_msg(p != NULL && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d "
+	    "%*u %*u %*u %*u %*u %lu %lu", &utime, &stime) == 2,
+	    "parse %s: %s", path, buf);
+	return (long)(utime + stime);
+}
+
+/* Connect without waiting: the handshake completes, or not, meanwhile. */
+static int
+connect_nonblocking(int port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+	    .sin_port = htons((uint16_t)port) };
+	int fd;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	ck_assert_msg(fd != -1, "socket: %s", strerror(errno));
+	ck_assert_msg(connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 ||
+	    errno == EINPROGRESS, "connect to 127.0.0.1:%d: %s", port,
+	    strerror(errno));
+	return fd;
+}
+
+/* GET /healthz (it asserts an answer within 10 s) is 200. */
+static bool
+healthz_200(void *arg)
+{
+	char *text;
+	int status;
+
+	text = harness_http_get(*(int *)arg, "GET /healthz HTTP/1.0\r\n\r\n",
+	    &status);
+	free(text);
+	return status == 200;
+}
+
+/*
+ * 4. A flood of connections to the admin endpoint: the master holds at
+ * most 64 of them (the rest wait in the kernel's queue, at no cost to
+ * it), does not spin, and answers again once they are gone.
+ */
+START_TEST(test_admin_connection_flood)
+{
+	const char *args[] = { "-w", "2", "-a", "0", NULL };
+	struct server s;
+	int fds[ADMIN_FLOOD], i, port, base, held;
+	long ticks;
+
+	server_start(&s, args);
+	port = admin_port(&s);
+	base = count_fds(s.pid);
+	for (i = 0; i < ADMIN_FLOOD; i++)
+		fds[i] = connect_nonblocking(port);
+	harness_sleep_ms(1000);
+	ticks = cpu_ticks(s.pid);
+	harness_sleep_ms(1000);
+	ticks = cpu_ticks(s.pid) - ticks;
+	held = count_fds(s.pid) - base;
+	printf("check_security: %d admin connections at once: the master "
+	    "holds %d, used %ld clock ticks in 1 s\n", ADMIN_FLOOD, held,
+	    ticks);
+	ck_assert_msg(held <= ADMIN_CONNS_MAX + 2, "with %d connections to the "
+	    "admin endpoint, the master holds %d more fds than before (at most "
+	    "%d expected)", ADMIN_FLOOD, held, ADMIN_CONNS_MAX);
+	ck_assert_msg(ticks < 30, "the master used %ld clock ticks in 1 s "
+	    "under an admin connection flood", ticks);
+	for (i = 0; i < ADMIN_FLOOD; i++)
+		close(fds[i]);
+	ck_assert_msg(harness_wait_until(healthz_200, &port, 15000),
+	    "/healthz did not answer 200 within 15 s of the flood's end");
+	bystander_served(&s);
+	server_stop_expect_zero(&s);
+}
+END_TEST
+
+/*
+ * 5. The master out of file descriptors (its limit lowered): the admin
+ * listener pauses instead of retrying at once (libevent's default would
+ * spin and print a warning per attempt), and serves again once fds are
+ * back.
+ */
+START_TEST(test_admin_accept_emfile)
+{
+	const char *args[] = { "-w", "2", "-a", "0", NULL };
+	struct rlimit old, low;
+	struct server s;
+	int fds[64], i, port;
+	long ticks;
+
+	server_start(&s, args);
+	port = admin_port(&s);
+	ck_assert_msg(server_log_wait(&s, "ready: 2 workers serving", 5000),
+	    "the workers did not report ready");
+	ck_assert_msg(prlimit(s.pid, RLIMIT_NOFILE, NULL, &old) == 0,
+	    "prlimit: %s", strerror(errno));
+	low = (struct rlimit){ (rlim_t)count_fds(s.pid) + 4, old.rlim_max };
+	ck_assert_msg(prlimit(s.pid, RLIMIT_NOFILE, &low, NULL) == 0,
+	    "prlimit: %s", strerror(errno));
+	for (i = 0; i < 64; i++)
+		fds[i] = connect_nonblocking(port);
+	ck_assert_msg(server_log_wait(&s, "pausing admin accepts", 5000),
+	    "no \"pausing admin accepts\" in %s", s.log);
+	ticks = cpu_ticks(s.pid);
+	harness_sleep_ms(1000);
+	ticks = cpu_ticks(s.pid) - ticks;
+	printf("check_security: the master out of fds used %ld clock ticks "
+	    "in 1 s\n", ticks);
+	ck_assert_msg(ticks < 30, "the master used %ld clock ticks in 1 s "
+	    "while it could not accept admin connections: it spins", ticks);
+	ck_assert(!server_log_contains(&s, "Error from accept"));
+	/* The service itself is not the master's: it goes on. */
+	bystander_served(&s);
+	for (i = 0; i < 64; i++)
+		close(fds[i]);
+	ck_assert_msg(prlimit(s.pid, RLIMIT_NOFILE, &old, NULL) == 0,
+	    "prlimit: %s", strerror(errno));
+	ck_assert_msg(harness_wait_until(healthz_200, &port, 15000),
+	    "/healthz did not answer 200 within 15 s of the limit's return");
+	ck_assert(server_log_contains(&s, "admin: accepting again"));
+	server_stop_expect_zero(&s);
+}
+END_TEST
+
 static Suite *
 security_suite(void)
 {
@@ -403,6 +578,8 @@ security_suite(void)
 	tcase_add_test(tc, test_admin_loopback_only);
 	tcase_add_test(tc, test_peer_escaped);
 	tcase_add_test(tc, test_hang_report_escaped);
+	tcase_add_test(tc, test_admin_connection_flood);
+	tcase_add_test(tc, test_admin_accept_emfile);
 	suite_add_tcase(su, tc);
 	return su;
 }
