@@ -471,6 +471,9 @@ START_TEST(test_slowloris)
 	ck_assert_msg(bystander_done && dripped_late >= 1, "the test did not "
 	    "get to drip in the second half of idle_timeout or to ask the "
 	    "other worker before the goodbye");
+	printf("check_hostile: slowloris: \"BYE idle timeout\" %lld ms after "
+	    "the last complete line (idle_timeout %d ms), %zu bytes dripped "
+	    "meanwhile\n", (long long)elapsed, IDLE_MS, sent);
 	client_expect_close(fd, true);
 	close(fd);
 
@@ -535,6 +538,11 @@ START_TEST(test_never_reads)
 	ck_assert_msg(server_log_wait(&s, want, HARNESS_REPLY_MS), "no \"%s\" "
 	    "in the log within %d ms of a client that sent %zu bytes and read "
 	    "nothing", want, HARNESS_REPLY_MS, total);
+	printf("check_hostile: a client that never reads (%s): the server "
+	    "took %zu bytes of requests, then gave up %lld ms after the "
+	    "flood began (send_timeout %d ms)\n", _i == 0 ? "32 BLOB 1048576" :
+	    "PING flood", total, (long long)(harness_now_ms() - t0),
+	    SEND_TIMEOUT_MS);
 	assert_next_served_by(&s, victim, "a send timeout");
 	client_request(hold, "PING\n", "PONG\n");
 	close(fd);
