@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/escape.h"
 #include "common/net.h"
 
 static int	 parse_unix(const char *, struct net_addr *, char *, size_t);
@@ -177,6 +178,30 @@ net_format(const struct sockaddr *sa, socklen_t len, char *buf, size_t buflen)
 		snprintf(buf, buflen, "family-%d", sa->sa_family);
 		break;
 	}
+}
+
+/*
+ * A unix client chooses its own address: any path it can bind, with any
+ * bytes but NUL in it (newlines, ESC, quotes). It reaches the logs, the
+ * access log and /status, so it is escaped (escape.h); spaces too, since
+ * the access log's peer field is not quoted.
+ */
+void
+net_format_peer(const struct sockaddr *sa, socklen_t len, char *buf,
+    size_t buflen)
+{
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)sa;
+	size_t off = offsetof(struct sockaddr_un, sun_path), n;
+
+	if (sa->sa_family != AF_UNIX || len <= off || sun->sun_path[0] == '\0' ||
+	    buflen <= sizeof("unix:")) {
+		net_format(sa, len, buf, buflen);
+		return;
+	}
+	n = strnlen(sun->sun_path, len - off);
+	memcpy(buf, "unix:", sizeof("unix:"));
+	esc_field(buf + sizeof("unix:") - 1, buflen - (sizeof("unix:") - 1),
+	    sun->sun_path, n);
 }
 
 int

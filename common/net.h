@@ -46,4 +46,12 @@ int	 net_local_addr(int fd, struct net_addr *out);
 void	 net_format(const struct sockaddr *sa, socklen_t len, char *buf,
 	    size_t buflen);
 
+/*
+ * The same for the peer of an accepted connection: a unix peer's path,
+ * which the client chose, is escaped (common/escape.h: printable ASCII,
+ * no space or quote), so it is safe in a log line, JSON or a terminal.
+ */
+void	 net_format_peer(const struct sockaddr *sa, socklen_t len, char *buf,
+	    size_t buflen);
+
 #endif

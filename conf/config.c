@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -78,6 +79,8 @@ struct conf_key {
 	size_t		 offset;	/* into struct conf */
 	/* STRING: NULL if value is acceptable, else what is accepted. */
 	const char	*(*check)(const char *value);
+	/* STRING, optional: store this form of an accepted value instead. */
+	void		(*canon)(const char *value, char *out, size_t len);
 };
 
 /* State of one conf_load_file, shared by the inih reader and handler. */
@@ -134,6 +137,8 @@ static const char *check_path(const char *v);
 static const char *check_log_target(const char *v);
 static const char *check_access_log(const char *v);
 static const char *check_admin_listen(const char *v);
+static bool	 is_bare_port(const char *v);
+static void	 canon_admin_listen(const char *v, char *out, size_t len);
 static int	 bool_parse(const char *name, int64_t *out);
 static const char *bool_name(int64_t v);
 static int	 validate_workers(const struct conf *conf, char *err,
@@ -155,10 +160,13 @@ static const char *const sections[] = {
 #define NSECTIONS	(sizeof(sections) / sizeof(sections[0]))
 
 #define KEY(sec, name, type, min, max, field) \
-	{ sec, name, type, min, max, offsetof(struct conf, field), NULL }
+	{ sec, name, type, min, max, offsetof(struct conf, field), NULL, NULL }
 #define STRKEY(sec, name, field, check) \
 	{ sec, name, CONF_T_STRING, 0, sizeof(((struct conf *)0)->field) - 1, \
-	    offsetof(struct conf, field), check }
+	    offsetof(struct conf, field), check, NULL }
+#define STRKEY_CANON(sec, name, field, check, canon) \
+	{ sec, name, CONF_T_STRING, 0, sizeof(((struct conf *)0)->field) - 1, \
+	    offsetof(struct conf, field), check, canon }
 
 /* In section order: conf_print writes them in this order. */
 static const struct conf_key keys[] = {
@@ -210,7 +218,8 @@ static const struct conf_key keys[] = {
 	    LOG_LEVEL_ERROR, LOG_LEVEL_DEBUG, log_level),
 	STRKEY("log", "target", log_target, check_log_target),
 	STRKEY("log", "access_log", access_log, check_access_log),
-	STRKEY("admin", "listen", admin_listen, check_admin_listen),
+	STRKEY_CANON("admin", "listen", admin_listen, check_admin_listen,
+	    canon_admin_listen),
 };
 #define NKEYS		(sizeof(keys) / sizeof(keys[0]))
 
@@ -699,7 +708,10 @@ conf_apply_string(struct conf *conf, const struct conf_key *key,
 		    "%s)", key->section, key->name, value, accepted);
 		return -1;
 	}
-	memcpy(field, value, strlen(value) + 1);
+	if (key->canon != NULL)
+		key->canon(value, field, (size_t)key->max + 1);
+	else
+		memcpy(field, value, strlen(value) + 1);
 	return 0;
 }
 
@@ -733,17 +745,39 @@ check_log_target(const char *v)
 	return "stderr, syslog, or an absolute file path";
 }
 
+/* Decimal 0..65535 and nothing else. */
+static bool
+is_bare_port(const char *v)
+{
+	size_t n = strspn(v, "0123456789");
+
+	return n > 0 && n <= 5 && v[n] == '\0' && strtol(v, NULL, 10) <= 65535;
+}
+
+/*
+ * The admin endpoint has no authentication: a port alone means loopback,
+ * never every interface. Another host must be asked for by address.
+ */
 static const char *
 check_admin_listen(const char *v)
 {
 	char err[CONF_ERR_MAX];
 	struct net_addr addr;
 
-	if (strcmp(v, "off") == 0 || net_parse_addr(v, &addr, err,
-	    sizeof(err)) == 0)
+	if (strcmp(v, "off") == 0 || is_bare_port(v) ||
+	    net_parse_addr(v, &addr, err, sizeof(err)) == 0)
 		return NULL;
-	return "off, or an address like the listen key's (127.0.0.1:7008, "
-	    "unix:/path)";
+	return "off, a port (on 127.0.0.1), or an address like the listen "
+	    "key's (127.0.0.1:7008, unix:/path)";
+}
+
+static void
+canon_admin_listen(const char *v, char *out, size_t len)
+{
+	if (is_bare_port(v))
+		snprintf(out, len, "127.0.0.1:%ld", strtol(v, NULL, 10));
+	else
+		snprintf(out, len, "%s", v);
 }
 
 static const char *

@@ -11,13 +11,16 @@
  * Everything comes from what the master already knows (the workers'
  * reports): a request costs the workers nothing. Requests are small and
  * bounded (headers 8 KiB, no body, 5 s for the whole request, 64
- * connections at once), and the handlers never block the event loop.
+ * connections at once: further ones wait in the kernel's queue), and the
+ * handlers never block the event loop.
  */
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -36,6 +39,7 @@
 #define ADMIN_HEADERS_MAX	8192
 #define ADMIN_TIMEOUT_S		5
 #define ADMIN_CONNS_MAX		64
+#define ADMIN_ACCEPT_PAUSE_MS	250	/* after accept fails (EMFILE) */
 
 /*
  * evhttp's timeout restarts with every byte, so a client sending one byte
@@ -55,6 +59,18 @@ struct admin_conn {
 
 static struct admin_conn conns[ADMIN_TRACK_MAX];
 
+/*
+ * The listener stops accepting while ADMIN_CONNS_MAX connections are open
+ * (the rest wait in the kernel's queue, costing the master no fd), and
+ * for a while after accept fails: libevent would otherwise retry a
+ * listener that stays readable at once, forever, and print a warning
+ * each time (out of fds, a flood of connections held open made the
+ * master spin and write 40,000 lines a second).
+ */
+static struct evconnlistener *listener;
+static int64_t		 accept_resume_ms;	/* 0: not paused */
+static unsigned long	 accept_failures;
+
 static void	 on_healthz(struct evhttp_request *, void *);
 static void	 on_status(struct evhttp_request *, void *);
 static void	 on_metrics(struct evhttp_request *, void *);
@@ -67,9 +83,14 @@ static int	 count_state(const struct master *, enum slot_state);
 static int	 inherited_fd(void);
 static void	 latency_histogram(struct evbuffer *, const struct totals *);
 static struct bufferevent *new_conn(struct event_base *, void *);
+static void	 on_accept_error(struct evconnlistener *, void *);
+static int	 live_conns(void);
+static void	 resume_accepting(void);
 static void	 status_text(const struct master *, const struct totals *,
 		    struct evbuffer *);
 static bool	 wants_text(struct evhttp_request *);
+static void	 json_string(struct evbuffer *, const char *, size_t);
+static void	 text_printable(struct evbuffer *, const char *, size_t);
 
 static const char *
 slot_state_name(enum slot_state state)
@@ -142,6 +163,41 @@ on_healthz(struct evhttp_request *req, void *arg)
 	evbuffer_free(b);
 }
 
+/*
+ * A worker's peer comes escaped (common/escape.h), so it is printable
+ * ASCII with no quote; its backslashes still need JSON's escaping. The
+ * rest is for a report from a worker that misbehaves: it runs as another
+ * user and reads untrusted input, and /status must stay valid JSON and
+ * its table plain text whatever a worker sends.
+ */
+static void
+json_string(struct evbuffer *b, const char *s, size_t len)
+{
+	unsigned char c;
+	size_t i;
+
+	evbuffer_add(b, "\"", 1);
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c == '"' || c == '\\')
+			evbuffer_add_printf(b, "\\%c", c);
+		else if (c < 0x20 || c > 0x7e)
+			evbuffer_add_printf(b, "\\u%04x", c);
+		else
+			evbuffer_add(b, &s[i], 1);
+	}
+	evbuffer_add(b, "\"", 1);
+}
+
+static void
+text_printable(struct evbuffer *b, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		evbuffer_add(b, s[i] >= 0x20 && s[i] <= 0x7e ? &s[i] : "?", 1);
+}
+
 static void
 status_server(const struct master *m, struct evbuffer *b)
 {
@@ -197,12 +253,13 @@ status_workers(const struct master *m, struct evbuffer *b)
 		    s->last.requests, s->last.bytes_in, s->last.bytes_out,
 		    s->last.max_rss_kb, now - s->started_ms,
 		    now - s->last_report_ms);
-		/* The peer is an address the worker formatted: no escaping. */
-		if (s->state == SLOT_BUSY && s->last.conn_started_ms > 0)
-			evbuffer_add_printf(b, ",\"peer\":\"%.*s\","
-			    "\"connection_age_ms\":%" PRId64,
-			    (int)strnlen(s->last.peer, sizeof(s->last.peer)),
-			    s->last.peer, wall - s->last.conn_started_ms);
+		if (s->state == SLOT_BUSY && s->last.conn_started_ms > 0) {
+			evbuffer_add_printf(b, ",\"peer\":");
+			json_string(b, s->last.peer, strnlen(s->last.peer,
+			    sizeof(s->last.peer)));
+			evbuffer_add_printf(b, ",\"connection_age_ms\":%"
+			    PRId64, wall - s->last.conn_started_ms);
+		}
 		evbuffer_add_printf(b, "%s}", s->wants_recycle ?
 		    ",\"recycling\":true" : "");
 	}
@@ -252,12 +309,13 @@ status_text(const struct master *m, const struct totals *t,
 		    (long)s->pid, s->generation, slot_state_name(s->state),
 		    s->last.connections, s->last.requests, s->last.max_rss_kb,
 		    (now - s->started_ms) / 1000, now - s->last_report_ms);
-		if (s->state == SLOT_BUSY && s->last.conn_started_ms > 0)
-			evbuffer_add_printf(b, " %9" PRId64 "  %.*s\n",
-			    wall - s->last.conn_started_ms,
-			    (int)strnlen(s->last.peer, sizeof(s->last.peer)),
-			    s->last.peer);
-		else
+		if (s->state == SLOT_BUSY && s->last.conn_started_ms > 0) {
+			evbuffer_add_printf(b, " %9" PRId64 "  ",
+			    wall - s->last.conn_started_ms);
+			text_printable(b, s->last.peer, strnlen(s->last.peer,
+			    sizeof(s->last.peer)));
+			evbuffer_add_printf(b, "\n");
+		} else
 			evbuffer_add_printf(b, " %9s\n", "-");
 	}
 }
@@ -428,24 +486,39 @@ inherited_fd(void)
 	return fd;
 }
 
+static int
+live_conns(void)
+{
+	int i, live = 0;
+
+	for (i = 0; i < ADMIN_TRACK_MAX; i++)
+		if (conns[i].bev != NULL)
+			live++;
+	return live;
+}
+
 /*
- * A connection beyond ADMIN_CONNS_MAX gets a deadline of now: the next
- * tick closes it. (Returning NULL would not refuse it: evhttp would make
- * a bufferevent of its own, beyond our sight.)
+ * The ADMIN_CONNS_MAX-th connection stops the listener until the tick
+ * sees one gone. One beyond it all the same (the listener paused too
+ * late) gets a deadline of now: the next tick closes it. (Returning NULL
+ * would not refuse it: evhttp would make a bufferevent of its own,
+ * beyond our sight.)
  */
 static struct bufferevent *
 new_conn(struct event_base *base, void *arg)
 {
 	struct bufferevent *bev;
-	int i, free_at = -1, live = 0;
+	int i, free_at = -1, live = live_conns();
 
 	(void)arg;
-	for (i = 0; i < ADMIN_TRACK_MAX; i++) {
-		if (conns[i].bev != NULL)
-			live++;
-		else if (free_at == -1)
-			free_at = i;
+	if (accept_failures > 0) {
+		log_info("admin: accepting again after %lu failed attempts",
+		    accept_failures);
+		accept_failures = 0;
 	}
+	for (i = 0; i < ADMIN_TRACK_MAX && free_at == -1; i++)
+		if (conns[i].bev == NULL)
+			free_at = i;
 	if (free_at == -1)
 		return NULL;
 	if ((bev = bufferevent_socket_new(base, -1,
@@ -455,10 +528,40 @@ new_conn(struct event_base *base, void *arg)
 	conns[free_at].bev = bev;
 	conns[free_at].deadline_ms = live >= ADMIN_CONNS_MAX ? now_ms() :
 	    now_ms() + ADMIN_TIMEOUT_S * 1000;
+	if (live + 1 >= ADMIN_CONNS_MAX && listener != NULL)
+		evconnlistener_disable(listener);
 	return bev;
 }
 
-/* From the master's tick: release what evhttp freed, cut what is late. */
+/* accept failed for want of fds or memory: pause, say so once. */
+static void
+on_accept_error(struct evconnlistener *lev, void *arg)
+{
+	int err = errno;
+
+	(void)arg;
+	evconnlistener_disable(lev);
+	accept_resume_ms = now_ms() + ADMIN_ACCEPT_PAUSE_MS;
+	if (accept_failures++ == 0)
+		log_warnx("admin: accept: %s; pausing admin accepts, retrying "
+		    "every %d ms", strerror(err), ADMIN_ACCEPT_PAUSE_MS);
+}
+
+/* Accept again once below the limit and past any pause. */
+static void
+resume_accepting(void)
+{
+	if (listener == NULL || live_conns() >= ADMIN_CONNS_MAX ||
+	    (accept_resume_ms != 0 && now_ms() < accept_resume_ms))
+		return;
+	accept_resume_ms = 0;
+	evconnlistener_enable(listener);
+}
+
+/*
+ * From the master's tick: release what evhttp freed, cut what is late,
+ * accept again if there is room.
+ */
 void
 admin_tick(struct master *m)
 {
@@ -477,12 +580,14 @@ admin_tick(struct master *m)
 		} else if (now >= conns[i].deadline_ms)
 			shutdown(bufferevent_getfd(conns[i].bev), SHUT_RDWR);
 	}
+	resume_accepting();
 }
 
 int
 admin_open(struct master *m)
 {
 	char err[CONF_ERR_MAX];
+	struct evhttp_bound_socket *bound;
 	struct net_addr addr;
 	int fd;
 
@@ -509,11 +614,15 @@ admin_open(struct master *m)
 	    &m->admin.addr) == -1)
 		m->admin.addr = addr;
 	if ((m->http = evhttp_new(m->base)) == NULL ||
-	    evhttp_accept_socket(m->http, fd) == -1) {
+	    (bound = evhttp_accept_socket_with_handle(m->http, fd)) == NULL) {
 		log_errorx("cannot serve admin requests on %s",
 		    m->admin.addr.text);
 		return -1;
 	}
+	listener = evhttp_bound_socket_get_listener(bound);
+	evconnlistener_set_error_cb(listener, on_accept_error);
+	accept_resume_ms = 0;
+	accept_failures = 0;
 	evhttp_set_bevcb(m->http, new_conn, m);
 	evhttp_set_allowed_methods(m->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
 	evhttp_set_max_headers_size(m->http, ADMIN_HEADERS_MAX);
@@ -537,6 +646,7 @@ admin_close(struct master *m)
 	if (m->http != NULL)
 		evhttp_free(m->http);	/* closes the bound socket too */
 	m->http = NULL;
+	listener = NULL;
 	admin_tick(m);			/* drop our references */
 	if (m->admin.fd != -1 && m->admin.owned &&
 	    m->admin.addr.ss.ss_family == AF_UNIX)

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/escape.h"
 #include "common/log.h"
 #include "common/proc.h"
 #include "worker/report.h"
@@ -62,7 +63,8 @@ report_send(void)
 	current.bytes_out = st->bytes_out;
 	current.conn_started_ms = st->conn_started_ms;
 	memcpy(current.latency, st->latency, sizeof(current.latency));
-	snprintf(current.peer, sizeof(current.peer), "%s",
+	/* Escaped already; cut, if need be, between whole escapes. */
+	esc_copy(current.peer, sizeof(current.peer),
 	    self->peer != NULL ? self->peer : "");
 	current.latency_sum_us = st->latency_sum_us;
 	if (getrusage(RUSAGE_SELF, &ru) == 0)

@@ -25,6 +25,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "common/escape.h"
 #include "common/log.h"
 #include "common/proc.h"
 #include "worker/conn.h"
@@ -145,7 +146,8 @@ reopen_log_files(void)
 /*
  * One line per connection, written with one write(2) to a file opened
  * with O_APPEND, so lines from all workers never mix. Nothing the client
- * sent goes into it: the peer is an address we formatted.
+ * sent goes into it, and the one thing it chose, a unix peer's path, is
+ * escaped (net_format_peer): one connection is always one line.
  */
 static void
 access_log(const struct conn *c, enum proto_end end, int64_t started_ms)
@@ -260,17 +262,11 @@ worker_note_latency(struct worker *w, int64_t us)
 	w->stats.latency_sum_us += (uint64_t)us;
 }
 
+/* Escaped (common/escape.h): the hang report quotes it in a log line. */
 void
 worker_note_request(struct worker *w, const char *line, size_t len)
 {
-	size_t i;
-
-	if (len >= sizeof(w->request))
-		len = sizeof(w->request) - 1;
-	for (i = 0; i < len; i++)
-		w->request[i] = line[i] >= 0x20 && line[i] < 0x7f ? line[i] :
-		    '?';
-	w->request[len] = '\0';
+	esc_text(w->request, sizeof(w->request), line, len);
 	w->request_started_ms = now_ms();
 }
 
@@ -431,7 +427,8 @@ serve(int fd, const struct sockaddr_storage *ss, socklen_t len)
 	struct timeval slice = { .tv_sec = self.recv_slice_ms / 1000,
 	    .tv_usec = (self.recv_slice_ms % 1000) * 1000 };
 
-	net_format((const struct sockaddr *)ss, len, c.peer, sizeof(c.peer));
+	net_format_peer((const struct sockaddr *)ss, len, c.peer,
+	    sizeof(c.peer));
 	if (ss->ss_family == AF_UNIX && setsockopt(fd, SOL_SOCKET,
 	    SO_RCVTIMEO, &slice, sizeof(slice)) == -1) {
 		log_warn("%s: setsockopt(SO_RCVTIMEO)", c.peer);

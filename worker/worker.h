@@ -60,7 +60,7 @@ struct worker {
 /* Count one request's latency (from its line to its reply queued). */
 void		 worker_note_latency(struct worker *w, int64_t us);
 
-/* Note the request in hand (sanitised, cut to WORKER_NOTE_MAX). */
+/* Note the request in hand (escaped, cut to WORKER_NOTE_MAX). */
 void		 worker_note_request(struct worker *w, const char *line,
 		    size_t len);
 

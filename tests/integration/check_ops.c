@@ -580,8 +580,28 @@ END_TEST
 /*
  * 2. Started as root, the master stays root and its workers run as the
  * [server] user (nobody by default; root only with allow_root): every
- * uid and gid, no root supplementary group, and no_new_privs set.
+ * uid and gid, no root supplementary group, no capability left, and
+ * no_new_privs set. The master keeps the capabilities it needs later
+ * (re-binding on reload, starting workers as another user, handing them
+ * log files, signalling them), as far as it was given them.
  */
+#define CAP_BIT(n)	(1ULL << (n))
+#define MASTER_CAPS	(CAP_BIT(0) /* CHOWN */ | CAP_BIT(5) /* KILL */ | \
+			 CAP_BIT(6) /* SETGID */ | CAP_BIT(7) /* SETUID */ | \
+			 CAP_BIT(10) /* NET_BIND_SERVICE */)
+
+/* A capability set of /proc/PID/status ("CapEff" ...), as a mask. */
+static unsigned long long
+proc_caps(pid_t pid, const char *name)
+{
+	char	 text[64];
+
+	proc_status(pid, name, text, sizeof(text));
+	ck_assert_msg(text[0] != '\0', "no %s: in /proc/%ld/status", name,
+	    (long)pid);
+	return strtoull(text, NULL, 16);
+}
+
 static const struct drop_case {
 	const char	*what;
 	const char	*conf;
@@ -602,6 +622,7 @@ START_TEST(test_privilege_drop)
 	struct server	 s;
 	pid_t		 kids[2];
 	long		 want_uid, want_gid;
+	unsigned long long want_caps;
 	int		 i;
 
 	if (geteuid() != 0) {
@@ -622,6 +643,10 @@ START_TEST(test_privilege_drop)
 	proc_status(s.pid, "Gid", gid, sizeof(gid));
 	ck_assert_msg(ids_are(uid, 0) && ids_are(gid, 0), "%s: the master "
 	    "runs with Uid: %s Gid: %s, expected root", c->what, uid, gid);
+	want_caps = MASTER_CAPS & proc_caps(getpid(), "CapEff");
+	ck_assert_msg((proc_caps(s.pid, "CapEff") & want_caps) == want_caps,
+	    "%s: the master has CapEff %llx, lacking some of %llx", c->what,
+	    proc_caps(s.pid, "CapEff"), want_caps);
 	for (i = 0; i < 2; i++) {
 		/* The title is set after the switch. */
 		ck_assert_msg(harness_wait_until(title_is_worker, &kids[i],
@@ -637,6 +662,12 @@ START_TEST(test_privilege_drop)
 		    want_uid, want_gid);
 		ck_assert_msg(strcmp(nnp, "1") == 0, "%s: worker %ld has "
 		    "NoNewPrivs: %s, expected 1", c->what, (long)kids[i], nnp);
+		ck_assert_msg(c->as_root || (proc_caps(kids[i], "CapEff") ==
+		    0 && proc_caps(kids[i], "CapPrm") == 0 &&
+		    proc_caps(kids[i], "CapAmb") == 0), "%s: worker %ld kept "
+		    "capabilities: CapEff %llx CapPrm %llx CapAmb %llx",
+		    c->what, (long)kids[i], proc_caps(kids[i], "CapEff"),
+		    proc_caps(kids[i], "CapPrm"), proc_caps(kids[i], "CapAmb"));
 		ck_assert_msg(c->as_root || strcmp(groups, want_groups) == 0,
 		    "%s: worker %ld has the supplementary groups \"%s\", "
 		    "expected nobody's: \"%s\"", c->what, (long)kids[i],

@@ -262,6 +262,49 @@ START_TEST(test_set_after_file)
 }
 END_TEST
 
+/*
+ * The admin endpoint has no authentication: a port alone means loopback
+ * (stored as the address, so -t prints what is bound); any other host is
+ * named explicitly.
+ */
+START_TEST(test_admin_listen_port_is_loopback)
+{
+	static const struct {
+		const char	*value;
+		const char	*stored;
+	} ok[] = {
+		{ "7008", "127.0.0.1:7008" },
+		{ "0", "127.0.0.1:0" },
+		{ "65535", "127.0.0.1:65535" },
+		{ "00080", "127.0.0.1:80" },
+		{ "*:7008", "*:7008" },
+		{ "[::1]:7008", "[::1]:7008" },
+		{ "off", "off" },
+	};
+	static const char *const bad[] = {
+		"65536", "123456", "-1", "+80", " 80", "80 ", ":7008", "",
+		"localhost",
+	};
+	struct conf conf;
+	char err[CONF_ERR_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		conf_defaults(&conf);
+		ck_assert_msg(conf_set(&conf, "admin", "listen", ok[i].value,
+		    err, sizeof(err)) == 0, "'%s': %s", ok[i].value, err);
+		ck_assert_str_eq(conf.admin_listen, ok[i].stored);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		conf_defaults(&conf);
+		ck_assert_msg(conf_set(&conf, "admin", "listen", bad[i], err,
+		    sizeof(err)) == -1, "'%s' was accepted", bad[i]);
+		ck_assert_str_eq(conf.admin_listen, "off");
+		assert_contains(err, "a port (on 127.0.0.1)");
+	}
+}
+END_TEST
+
 START_TEST(test_listen_replace_append)
 {
 	struct conf conf;
@@ -901,6 +944,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_empty_file);
 	tcase_add_test(tc, test_set_after_file);
 	tcase_add_test(tc, test_listen_replace_append);
+	tcase_add_test(tc, test_admin_listen_port_is_loopback);
 	tcase_add_test(tc, test_range_edges);
 	suite_add_tcase(s, tc);
 
