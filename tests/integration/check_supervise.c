@@ -334,6 +334,18 @@ END_TEST
  * short connections: every worker is recycled, no request fails (a client
  * told "BYE shutting down" reconnects and sends again).
  */
+static bool
+first_worker_gone(void *arg)
+{
+	const struct pidset	*set = arg;
+	int			 i;
+
+	for (i = 0; i < set->n; i++)
+		if (!ps_alive(set->pids[i]))
+			return true;
+	return false;
+}
+
 START_TEST(test_recycle_no_loss)
 {
 	static const char conf[] = "[workers]\nmax_requests = 50\n";
@@ -359,12 +371,19 @@ START_TEST(test_recycle_no_loss)
 	load_log(l, "recycling");
 	load_free(l);
 
+	/*
+	 * EPOLLEXCLUSIVE may hand most connections to one worker, so which
+	 * workers reach max_requests is not fixed; but 600 requests on 2
+	 * workers put at least 300 through one of the first two, and the 12
+	 * batches of 50 make at least 2 recyclings in all.
+	 */
 	recycled = log_count(&s, "recycled after", 0);
 	assert_log(&s, recycled >= 2, "recycled", "600 requests on 2 workers "
-	    "with max_requests = 50: expected \"recycled after\" lines for "
-	    "both, found %d", recycled);
-	ps_assert_gone(before.pids, before.n, HARNESS_READY_MS,
-	    "the first workers, recycled");
+	    "with max_requests = 50: expected at least 2 \"recycled after\" "
+	    "lines, found %d", recycled);
+	ck_assert_msg(harness_wait_until(first_worker_gone, &before,
+	    HARNESS_READY_MS), "neither of the first workers (%s) was "
+	    "recycled", pidset_text(&before));
 	server_wait_workers(&s, 2, before.pids);
 	assert_log(&s, log_count(&s, "crashed", 0) == 0, "crashed",
 	    "a worker crashed during recycling");
