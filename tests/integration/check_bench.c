@@ -291,8 +291,9 @@ START_TEST(test_text_report)
 	static const char *const lines[] = {
 		"mode:       rr\n", "conns:      2\n", "pipeline:   1\n",
 		"rate:       closed loop\n", "duration:   ", "throughput: ",
-		" requests/s\n", "latency:    p50 ", "errors:     0 (refused 0, "
-		"reset 0, timeout 0, short 0, wrong 0, other 0, behind 0)\n",
+		" requests/s\n", "latency:    p50 ",
+		("errors:     0 (refused 0, reset 0, timeout 0, short 0, "
+		"wrong 0, other 0, behind 0)\n"),
 		"partial:    no\n",
 	};
 	struct server		 s;
