@@ -16,8 +16,8 @@
 
 #include "bench/conn.h"
 
-#define REPEAT_MIN	(64 * 1024)	/* bytes of repeated request to write from */
-#define STREAM_CHUNKS	64	/* timed writes in flight per stream connection */
+#define REPEAT_MIN	(64 * 1024)	/* requests in a row, to write from */
+#define STREAM_CHUNKS	64	/* timed writes in flight per connection */
 #define TICK_NS		(100 * NS_PER_MS)	/* timeout sweep */
 #define PROGRESS_NS	NS_PER_S
 #define FD_SLACK	64	/* stdio, the loop's own fds, the probe */

@@ -19,7 +19,7 @@
 
 #define NS_PER_MS	1000000ull
 #define NS_PER_S	1000000000ull
-#define BENCH_READ_BUF	(64 * 1024)	/* one read, shared by every connection */
+#define BENCH_READ_BUF	(64 * 1024)	/* one buffer for every connection */
 /* Prime, so no write or read size lines up with the pattern's period. */
 #define PATTERN_PERIOD	65521
 
@@ -64,13 +64,13 @@ struct bench {
 	struct conn		*conns;
 	uint64_t		*at_pool, *end_pool;
 	char			*rbuf;
-	char			*wbuf;	/* the request repeated, or the pattern */
+	char			*wbuf;	/* the request repeated, or a pattern */
 	size_t			 wbuf_len;
 	struct event		 phase_ev, tick_ev, rate_ev, int_ev, term_ev;
 	bool			 events_assigned;
 	bool			 measuring, done;
 	uint64_t		 t_start, t_measure, t_end;
-	uint64_t		 rate_k;	/* next request of the schedule */
+	uint64_t		 rate_k;	/* the next request due */
 	double			 rate_interval_ns;
 	bool			 progress;
 	uint64_t		 prog_t, prog_last;	/* last progress line */
