@@ -2,11 +2,12 @@
 #
 # bin/forkline-bench is built from build/libbench.a, which the bench's
 # unit tests (tests/unit/check_bench_*.c) link too. The library carries
-# its own copy of common/net.o (target addresses), so a test that links
+# its own copy of common/net.o (target addresses; it needs escape.o), so a test that links
 # it needs nothing else from libforkline.a.
 
 BENCH_LIB_SRCS	= bench/histogram.c bench/options.c bench/client.c bench/conn.c
-BENCH_LIB_OBJS	= $(BENCH_LIB_SRCS:%.c=build/%.o) build/common/net.o
+BENCH_LIB_OBJS	= $(BENCH_LIB_SRCS:%.c=build/%.o) build/common/net.o \
+		  build/common/escape.o
 BENCH_MAIN_OBJ	= build/bench/forkline-bench.o
 BENCH_LIB	= build/libbench.a
 BENCH_UNIT_BINS	= build/tests/unit/check_bench_histogram \
