@@ -82,7 +82,7 @@ build/tests/integration/%: build/tests/integration/%.o $(SUPPORT_OBJS) $(LIB) | 
 run: bin/forkline
 	bin/forkline
 
-check: unit integration
+check: unit integration check-chaos-short
 
 unit: $(UNIT_BINS)
 	@tests/run-suites $(UNIT_BINS)
@@ -117,5 +117,7 @@ uninstall:
 
 clean:
 	rm -rf build bin
+
+include tests/chaos/chaos.mk
 
 -include $(shell find build -name '*.d' 2>/dev/null)
