@@ -117,6 +117,9 @@ harness_main(Suite *(*make)(void))
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	/* The failure messages name logs in the directory: keep them. */
+	if (failed > 0)
+		setenv("FORKLINE_TEST_KEEP", "1", 1);
 	harness_cleanup();
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

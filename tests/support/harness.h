@@ -48,7 +48,9 @@ void	 harness_init(void);
 void	 harness_cleanup(void);
 /*
  * A suite binary's main(): harness_init, run the suite make() returns
- * (CK_NORMAL), harness_cleanup. EXIT_SUCCESS if no test failed.
+ * (CK_NORMAL), harness_cleanup. EXIT_SUCCESS if no test failed; if one
+ * did, the directory is kept (as with FORKLINE_TEST_KEEP), since the
+ * failure messages name the logs in it.
  */
 int	 harness_main(Suite *(*make)(void));
 const char *harness_dir(void);
