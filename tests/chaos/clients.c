@@ -37,6 +37,7 @@ struct client {
 	char		 in[LINE_MAX_LEN];	/* bytes after the last line */
 	size_t		 have;
 	pid_t		 pid;		/* serving worker; 0 before INFO */
+	int64_t		 since_ms;	/* when INFO named it */
 	bool		 identified;	/* INFO answered at least once */
 	long		 seq;
 	/* Counters, read after the join. */
@@ -346,6 +347,7 @@ client_identify(struct client *c)
 		atomic_fetch_add(&c->set->identified, 1);
 	}
 	c->pid = (pid_t)info.pid;
+	c->since_ms = harness_now_ms();
 	if (c->min_gen == -1 || info.generation < c->min_gen)
 		c->min_gen = info.generation;
 	if (info.generation > c->max_gen)
@@ -429,6 +431,7 @@ client_note(struct client *c, enum outcome o, const char *detail)
 		e = &set->errors[set->nerrors++];
 		e->at_ms = harness_now_ms();
 		e->pid = c->pid;
+		e->since_ms = c->since_ms;
 		e->client = c->id;
 		e->kind = o;
 		snprintf(e->detail, sizeof(e->detail), "%s", detail);

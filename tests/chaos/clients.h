@@ -43,6 +43,7 @@ struct chaos_error {
 	int64_t		 at_ms;		/* harness_now_ms() when seen */
 	pid_t		 pid;		/* the worker serving the client; 0
 					   when not known yet (during INFO) */
+	int64_t		 since_ms;	/* when INFO named that worker */
 	int		 client;
 	enum outcome	 kind;
 	char		 detail[96];	/* the request, and a wrong reply */

@@ -11,8 +11,11 @@
 #include "tests/chaos/faults.h"
 
 #define ZOMBIE_CENSUS_MS	50
+#define PID_REUSE_MS		1000
 
 static struct fault *fault_of(struct faults *f, pid_t pid);
+static struct fault *fault_on(struct faults *f,
+		    const struct chaos_error *e);
 static int	 cmp_i64(const void *a, const void *b);
 static struct fault *fault_unused_before(struct faults *f, int64_t at,
 		    int window_ms);
@@ -31,6 +34,7 @@ faults_init(struct faults *f, const struct server *s, int sig)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	f->seed = seed != NULL ? (unsigned)strtoul(seed, NULL, 10) :
 	    (unsigned)(ts.tv_nsec ^ ts.tv_sec);
+	f->seed0 = f->seed;
 }
 
 static struct fault *
@@ -169,6 +173,28 @@ faults_gone_stats(const struct faults *f, int64_t *median, int64_t *max)
 	stats_median_max(v, n, median, max);
 }
 
+/*
+ * The fault on the worker that served the client when e happened: on its
+ * pid, not before INFO named it (pids are reused: pid_max may be 32768 on
+ * a machine that forks a lot), not after e. INFO's reply may leave just
+ * before a kill and be read just after it, hence the slack; no pid comes
+ * round again within a second.
+ */
+static struct fault *
+fault_on(struct faults *f, const struct chaos_error *e)
+{
+	int	 i;
+
+	for (i = f->n - 1; i >= 0; i--) {
+		struct fault *x = &f->list[i];
+
+		if (x->pid == e->pid && x->at_ms <= e->at_ms &&
+		    x->at_ms >= e->since_ms - PID_REUSE_MS)
+			return x;
+	}
+	return NULL;
+}
+
 /* The latest fault in [at - window, at] that explains nothing yet. */
 static struct fault *
 fault_unused_before(struct faults *f, int64_t at, int window_ms)
@@ -197,17 +223,20 @@ note_unexplained(struct attribution *a, const struct chaos_error *e,
 	if (off < sizeof(a->first_unexplained) - 128)
 		snprintf(a->first_unexplained + off,
 		    sizeof(a->first_unexplained) - off, "%sclient %d, %s on "
-		    "\"%s\", worker %ld: %s", off > 0 ? "; " : "", e->client,
-		    outcome_name(e->kind), e->detail, (long)e->pid, why);
+		    "\"%s\" at +%lld ms, worker %ld: %s", off > 0 ? "; " : "",
+		    e->client, outcome_name(e->kind), e->detail,
+		    (long long)(e->at_ms - a->origin_ms), (long)e->pid, why);
 }
 
 void
 faults_attribute(struct faults *f, const struct chaos_error *errs, int n,
     int window_ms, struct attribution *a)
 {
+	char	 why[160];
 	int	 i;
 
 	memset(a, 0, sizeof(*a));
+	a->origin_ms = f->n > 0 ? f->list[0].at_ms : 0;
 	for (i = 0; i < f->n; i++)
 		f->list[i].errors = 0;
 	/* Known pids first, so that INFO errors take only what is left. */
@@ -217,14 +246,19 @@ faults_attribute(struct faults *f, const struct chaos_error *errs, int n,
 
 		if (e->pid == 0)
 			continue;
-		x = fault_of(f, e->pid);
+		x = fault_on(f, e);
 		if (x == NULL) {
-			note_unexplained(a, e, "a worker never signalled");
+			snprintf(why, sizeof(why), "never signalled while it "
+			    "served this client (%lld ms, from INFO to the "
+			    "error)", (long long)(e->at_ms - e->since_ms));
+			note_unexplained(a, e, why);
 			continue;
 		}
-		if (e->at_ms < x->at_ms || e->at_ms - x->at_ms > window_ms) {
-			note_unexplained(a, e, "outside the window after the "
-			    "fault on it");
+		if (e->at_ms - x->at_ms > window_ms) {
+			snprintf(why, sizeof(why), "the error came %lld ms "
+			    "after the fault on it, more than %d ms",
+			    (long long)(e->at_ms - x->at_ms), window_ms);
+			note_unexplained(a, e, why);
 			continue;
 		}
 		x->errors++;

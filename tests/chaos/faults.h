@@ -30,7 +30,8 @@ struct fault {
 struct faults {
 	const struct server	*s;
 	int			 sig;
-	unsigned		 seed;
+	unsigned		 seed0;		/* as chosen, for CHAOS_SEED */
+	unsigned		 seed;		/* rand_r's state */
 	int			 n;
 	struct fault		 list[FAULTS_MAX];
 	int			 zombies_max;	/* most Z children seen at once
@@ -57,7 +58,8 @@ void	 faults_gone_stats(const struct faults *f, int64_t *median,
 
 /*
  * Attribution. An error with a known worker pid is explained by the fault
- * that hit that pid, if the error came within window_ms after it. An
+ * that hit that pid while it served the client, if the error came within
+ * window_ms after it. An
  * error while asking INFO (pid not known yet) is explained by a fault in
  * the window that explains nothing else, if there is one.
  */
@@ -68,7 +70,8 @@ struct attribution {
 	int	 max_per_fault;	/* errors explained by one fault, at most */
 	int	 faults_with_errors;
 	int64_t	 max_delay_ms;	/* fault to error, over explained ones */
-	char	 first_unexplained[512];
+	char	 first_unexplained[768];
+	int64_t	 origin_ms;	/* the first fault's time, for messages */
 };
 void	 faults_attribute(struct faults *f, const struct chaos_error *errs,
 	    int n, int window_ms, struct attribution *a);
