@@ -787,13 +787,15 @@ START_TEST(test_reload_under_load)
 
 	fprintf(stderr, "chaos: SIGHUP every %d ms for %d s, %d workers, %d "
 	    "clients: %d SIGHUPs, %d reloads accepted, %d ignored (one under "
-	    "way), a new generation serving median %lld ms max %lld ms after "
+	    "way), %d merged with another (several SIGHUPs pending at once "
+	    "are one), a new generation serving median %lld ms max %lld ms after "
 	    "its start, generation 1 -> %ld (clients saw %ld..%ld); %ld "
 	    "requests, %ld goodbyes and reconnects; client errors %ld "
 	    "(%s); settled (old generations gone, %d serving) %lld ms after "
 	    "the last SIGHUP; master RSS %ld kB after warm-up, %ld kB at the "
 	    "end; zombies %d\n", HUP_EVERY_MS, chaos_seconds(), WORKERS,
-	    CLIENTS, hups, w.accepted, ignored, (long long)took_med,
+	    CLIENTS, hups, w.accepted, ignored, hups - w.checks - ignored,
+	    (long long)took_med,
 	    (long long)took_max, generation, t.min_generation,
 	    t.max_generation, t.requests, t.byes, t.errors,
 	    clients_kinds_text(&t), WORKERS, (long long)settled_ms,
