@@ -82,7 +82,7 @@ build/tests/integration/%: build/tests/integration/%.o $(SUPPORT_OBJS) $(LIB) | 
 run: bin/forkline
 	bin/forkline
 
-check: unit integration
+check: unit integration check-chaos-short
 
 unit: $(UNIT_BINS)
 	@tests/run-suites $(UNIT_BINS)
@@ -126,5 +126,6 @@ clean:
 	rm -rf build bin
 
 include bench/bench.mk
+include tests/chaos/chaos.mk
 
 -include $(shell find build -name '*.d' 2>/dev/null)

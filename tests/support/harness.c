@@ -117,6 +117,9 @@ harness_main(Suite *(*make)(void))
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	/* The failure messages name logs in the directory: keep them. */
+	if (failed > 0)
+		setenv("FORKLINE_TEST_KEEP", "1", 1);
 	harness_cleanup();
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
@@ -838,6 +841,42 @@ ps_alive(pid_t pid)
 	return paren[2] != 'Z' && paren[2] != 'X';
 }
 
+char
+ps_state(pid_t pid)
+{
+	char	 path[64], buf[512], *paren;
+	size_t	 n;
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return '\0';
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* "pid (comm) S ...": comm may hold anything, so the last ')'. */
+	if ((paren = strrchr(buf, ')')) == NULL || paren[1] == '\0')
+		return '\0';
+	return paren[2];
+}
+
+long
+ps_rss_kb(pid_t pid)
+{
+	char	 path[64], line[256];
+	long	 kb = -1;
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
 bool
 ps_cmdline(pid_t pid, char *buf, size_t len)
 {
@@ -1489,6 +1528,27 @@ harness_free_port(void)
 
 	close(harness_listen_tcp(&port));
 	return port;
+}
+
+bool
+harness_port_bindable(int port)
+{
+	struct sockaddr_in	 sin;
+	int			 fd, on = 1;
+	bool			 ok;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_msg(fd != -1, "socket: %s", strerror(errno));
+	ck_assert_msg(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
+	    sizeof(on)) == 0, "SO_REUSEADDR: %s", strerror(errno));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok = bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+	    listen(fd, 1) == 0;
+	close(fd);
+	return ok;
 }
 
 int

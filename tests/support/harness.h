@@ -48,7 +48,9 @@ void	 harness_init(void);
 void	 harness_cleanup(void);
 /*
  * A suite binary's main(): harness_init, run the suite make() returns
- * (CK_NORMAL), harness_cleanup. EXIT_SUCCESS if no test failed.
+ * (CK_NORMAL), harness_cleanup. EXIT_SUCCESS if no test failed; if one
+ * did, the directory is kept (as with FORKLINE_TEST_KEEP), since the
+ * failure messages name the logs in it.
  */
 int	 harness_main(Suite *(*make)(void));
 const char *harness_dir(void);
@@ -75,6 +77,11 @@ int	 harness_listen_tcp(int *port);
 
 /* A 127.0.0.1 port nobody listens on right now (bound, then closed). */
 int	 harness_free_port(void);
+/*
+ * Can a listener be bound on 127.0.0.1:port now (SO_REUSEADDR, as a
+ * server would)? False while any process still listens there.
+ */
+bool	 harness_port_bindable(int port);
 
 /* How many times needle occurs in text (non-overlapping). */
 int	 harness_count(const char *text, const char *needle);
@@ -213,6 +220,11 @@ void	 run_assert_exit(const struct run_result *r, int code,
 
 /* Processes. */
 bool	 ps_alive(pid_t pid);		/* exists and is not a zombie */
+/* The state letter of /proc/PID/stat ('R', 'S', 'T', 'Z' ...); '\0' if
+ * there is no such process. */
+char	 ps_state(pid_t pid);
+/* Resident set size (VmRSS) in kB; -1 if unreadable. */
+long	 ps_rss_kb(pid_t pid);
 int	 ps_children(pid_t pid, pid_t *out, int max);
 /* argv[0] of pid (text up to the first NUL, trailing blanks cut). */
 bool	 ps_cmdline(pid_t pid, char *buf, size_t len);

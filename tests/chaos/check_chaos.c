@@ -1,0 +1,861 @@
+/*
+ * Chaos tests (issue 7): faults injected into a loaded forkline, with the
+ * damage measured and bounded.
+ *
+ * Each test starts forkline with a static pool of WORKERS workers (more
+ * than the CLIENTS clients, since a worker serves one client at a time)
+ * and the admin endpoint, starts CLIENTS in-process clients in request
+ * loops (tests/chaos/clients.h), lets them warm up, and then for
+ * CHAOS_SECONDS (environment; 5 if unset):
+ *   1. SIGKILL a random worker every 100 ms,
+ *   2. SIGSTOP one every 100-500 ms (the master must find it hung),
+ *   3. SIGSEGV one every 100 ms,
+ *   4. (once) SIGKILL the master,
+ *   5. SIGHUP the master every second.
+ * Every client error must be explained by a fault on the worker that
+ * served that client (tests/chaos/faults.h); the pool must come back to
+ * its size, leave no zombie, and the master's RSS must not grow. Each
+ * test prints its figures in one "chaos:" line on standard error, which
+ * is what docs/RELIABILITY.md quotes.
+ *
+ * Timing bounds are generous (the machine is shared and noisy); the
+ * figures printed are the measured ones.
+ */
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/chaos/clients.h"
+#include "tests/chaos/faults.h"
+#include "tests/support/harness.h"
+#include "tests/support/load.h"
+
+#define WORKERS		72
+#define CLIENTS		64
+#define REPLY_MS	10000	/* a client's bound on one reply */
+#define PAUSE_MS	5	/* between a client's requests (CHAOS_PAUSE_MS) */
+#define WARMUP_MS	1000	/* load before the first fault */
+#define KILL_EVERY_MS	100
+#define STOP_MIN_MS	100	/* SIGSTOP every 100..500 ms */
+#define STOP_MAX_MS	500
+#define HUP_EVERY_MS	1000
+#define POOL_BACK_MS	5000	/* bound on recovery (the aim is 1 s) */
+/*
+ * A kill to the error it causes: the dying worker and the client thread
+ * both need the CPU, and on this shared machine either can wait a second
+ * or more for it (measured: up to 1.4 s). The pid, not the window, is what
+ * ties an error to its kill.
+ */
+#define KILL_WINDOW_MS	5000
+#define RSS_SLACK_KB	1024	/* master RSS growth allowed over a run */
+#define MASTER_GONE_MS	5000	/* master SIGKILLed: workers, clients, port */
+
+/*
+ * Restart backoff for the kill tests, set explicitly: with the defaults
+ * (100 ms doubling to 30 s for a worker that dies within 5 s of its
+ * start) random kills at this rate hit young workers again and again, and
+ * their slots wait seconds before a restart (measured: the pool back 3.7
+ * and 4.5 s after the last kill of a 30 s run). Kills from outside are not
+ * a crash loop; see the report in docs/RELIABILITY.md.
+ */
+#define KILL_BACKOFF_CONF \
+	"restart_backoff_initial = 10ms\nrestart_backoff_max = 100ms\n"
+
+/*
+ * Hung-worker detection, short for the test (see the SIGSTOP test), but
+ * longer than this machine's scheduling stalls: with worker_timeout 1 s,
+ * one stall of about a second (load average near 100 on two cores) left
+ * 19 busy, healthy workers without a heartbeat, and the master killed them
+ * as hung along with the stopped one.
+ */
+#define HEARTBEAT_MS	250
+#define HUNG_MS		2000
+#define KILL_GRACE_MS	200
+/*
+ * A stop to its client's error: a reset once the master kills the worker,
+ * or the client's own timeout if that comes first (both are outcomes the
+ * client of a stopped worker may see).
+ */
+#define STOP_WINDOW_MS	(REPLY_MS + HUNG_MS)
+/* The last stop to the pool back at size: found, killed, replaced. */
+#define STOP_RECOVERY_MS (HUNG_MS + KILL_GRACE_MS + 10000)
+
+struct chaos {
+	struct server	 s;
+	int		 admin_port;
+	struct clients	*clients;
+	long		 rss_warm_kb;
+	long		 rss_end_kb;
+	int64_t		 started_ms;	/* first fault may come now */
+};
+
+static int	 chaos_seconds(void);
+static int	 chaos_pause_ms(void);
+static void	 chaos_start(struct chaos *ch, const char *workers_conf,
+		    bool debug);
+static void	 chaos_stop(struct chaos *ch);
+static bool	 healthz_ok(const struct chaos *ch);
+static int	 live_children(const struct server *s, int *zombies);
+static bool	 pool_at_size(const struct chaos *ch);
+static bool	 pool_ready(void *arg);
+static int64_t	 wait_recovered(struct chaos *ch, struct faults *f,
+		    int timeout_ms);
+static long	 status_number(const struct chaos *ch, const char *key);
+static const char *master_text(const struct chaos *ch);
+static void	 assert_explained(const struct chaos *ch,
+		    const struct clients_totals *t,
+		    const struct attribution *a, int faults, const char *what);
+static void	 assert_pool_and_memory(const struct chaos *ch,
+		    int64_t recovered_ms, int bound_ms, int zombies,
+		    const char *what);
+static int	 log_values(const struct server *s, const char *needle,
+		    int skip, int64_t *v, int max);
+static void	 crash_lines(const struct server *s, int sig, int *lines,
+		    int *summed);
+static void	 run_kills(int sig, const char *name);
+static int64_t	 line_time_ms(const char *text, const char *p);
+static int	 reload_durations(const struct server *s, int64_t *v,
+		    int max);
+static bool	 reloads_settled(void *arg);
+static int	 reap_orphans(void);
+
+/*
+ * The run's length in seconds: CHAOS_SECONDS, 1..3600; 5 if unset, -1 if
+ * malformed (main refuses to run then). No assertion: the suite's
+ * timeouts are computed from it before any test runs.
+ */
+static int
+chaos_seconds(void)
+{
+	const char	*v = getenv("CHAOS_SECONDS");
+	char		*end;
+	long		 n;
+
+	if (v == NULL || *v == '\0')
+		return 5;
+	n = strtol(v, &end, 10);
+	return *end == '\0' && n >= 1 && n <= 3600 ? (int)n : -1;
+}
+
+/*
+ * A client's pause between two requests: CHAOS_PAUSE_MS, 0..1000, else
+ * PAUSE_MS. The clients are there to load the pool, not to starve the
+ * master of CPU on a shared two-core machine: without a pause 64 of them
+ * take most of it, and the master's reaction times measure the scheduler.
+ */
+static int
+chaos_pause_ms(void)
+{
+	const char	*v = getenv("CHAOS_PAUSE_MS");
+	char		*end;
+	long		 n;
+
+	if (v == NULL || *v == '\0')
+		return PAUSE_MS;
+	n = strtol(v, &end, 10);
+	return *end == '\0' && n >= 0 && n <= 1000 ? (int)n : PAUSE_MS;
+}
+
+/*
+ * Start forkline (static pool of WORKERS, admin endpoint, the [workers]
+ * lines given; debug logging if asked), wait until every worker serves,
+ * start the clients, wait until each knows its worker, warm up, and note
+ * the master's RSS.
+ */
+static void
+chaos_start(struct chaos *ch, const char *workers_conf, bool debug)
+{
+	static char		 path[HARNESS_PATH_MAX];
+	const char		*args[] = { "-c", path, debug ? "-v" : NULL,
+				    NULL };
+	struct clients_spec	 spec;
+	char			 conf[1024];
+	int64_t			 deadline;
+
+	memset(ch, 0, sizeof(*ch));
+	ch->admin_port = harness_free_port();
+	snprintf(conf, sizeof(conf), "[workers]\nmode = static\nstart = %d\n"
+	    "%s[admin]\nlisten = 127.0.0.1:%d\n", WORKERS, workers_conf,
+	    ch->admin_port);
+	harness_write_file(path, sizeof(path), "chaos-", ".conf", conf);
+	server_start(&ch->s, args);
+	ck_assert_msg(harness_wait_until(pool_ready, ch, 2 * HARNESS_READY_MS), "the pool did not reach %d serving workers "
+	    "within %d ms (log %s)", WORKERS, 2 * HARNESS_READY_MS, ch->s.log);
+
+	spec = (struct clients_spec){ .port = ch->s.port, .n = CLIENTS,
+	    .reply_ms = REPLY_MS, .pause_ms = chaos_pause_ms() };
+	ch->clients = clients_start(&spec);
+	deadline = harness_now_ms() + HARNESS_READY_MS;
+	while (clients_identified(ch->clients) < CLIENTS &&
+	    harness_now_ms() < deadline)
+		harness_sleep_ms(10);
+	ck_assert_msg(clients_identified(ch->clients) == CLIENTS, "only %d of "
+	    "%d clients got an INFO reply within %d ms",
+	    clients_identified(ch->clients), CLIENTS, HARNESS_READY_MS);
+	harness_sleep_ms(WARMUP_MS);
+	ch->rss_warm_kb = ps_rss_kb(ch->s.pid);
+	ch->started_ms = harness_now_ms();
+}
+
+static void
+chaos_stop(struct chaos *ch)
+{
+	clients_free(ch->clients);
+	ch->clients = NULL;
+	server_stop_expect_zero(&ch->s);
+}
+
+static bool
+healthz_ok(const struct chaos *ch)
+{
+	char	*text;
+	int	 status;
+
+	text = harness_http_get(ch->admin_port, "GET /healthz HTTP/1.0\r\n\r\n",
+	    &status);
+	free(text);
+	return status == 200;
+}
+
+/* The master's children that are not zombies; zombies counted apart. */
+static int
+live_children(const struct server *s, int *zombies)
+{
+	pid_t	 kids[HARNESS_MAX_PIDS];
+	int	 n, i, live = 0;
+	char	 st;
+
+	*zombies = 0;
+	n = server_workers(s, kids, HARNESS_MAX_PIDS);
+	for (i = 0; i < n; i++) {
+		st = ps_state(kids[i]);
+		if (st == 'Z')
+			(*zombies)++;
+		else if (st != '\0')
+			live++;
+	}
+	return live;
+}
+
+/*
+ * WORKERS live worker processes and /healthz says all of them serve (it
+ * counts workers of the current generation that have reported ready).
+ */
+static bool
+pool_at_size(const struct chaos *ch)
+{
+	int	 zombies;
+
+	return live_children(&ch->s, &zombies) == WORKERS && healthz_ok(ch);
+}
+
+static bool
+pool_ready(void *arg)
+{
+	return pool_at_size(arg);
+}
+
+/*
+ * After the last fault: milliseconds until every victim has been reaped
+ * and the pool is at size again; -1 if not within timeout_ms.
+ */
+static int64_t
+wait_recovered(struct chaos *ch, struct faults *f, int timeout_ms)
+{
+	int64_t	 from = faults_last_ms(f), deadline, now;
+
+	if (from == 0)
+		from = harness_now_ms();
+	deadline = from + timeout_ms;
+	for (;;) {
+		faults_watch(f);
+		now = harness_now_ms();
+		if (faults_all_gone(f) && pool_at_size(ch))
+			return now - from;
+		if (now >= deadline)
+			return -1;
+		harness_sleep_ms(5);
+	}
+}
+
+/* The first number after "key": in GET /status (-1 if absent). */
+static long
+status_number(const struct chaos *ch, const char *key)
+{
+	char	*text, *p;
+	long	 n = -1;
+	int	 status;
+
+	text = harness_http_get(ch->admin_port, "GET /status HTTP/1.0\r\n\r\n",
+	    &status);
+	ck_assert_msg(status == 200, "GET /status: status %d", status);
+	if ((p = strstr(text, key)) != NULL)
+		n = strtol(p + strlen(key), NULL, 10);
+	free(text);
+	return n;
+}
+
+/*
+ * For failure messages: the master's state and where it sleeps, and how
+ * many of its children are stopped (T) or zombies, as seen now.
+ */
+static const char *
+master_text(const struct chaos *ch)
+{
+	static char	 buf[512];
+	char		 path[64], wchan[64] = "?";
+	pid_t		 kids[HARNESS_MAX_PIDS];
+	int		 n, i, stopped = 0, zombies = 0;
+	FILE		*f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/wchan", (long)ch->s.pid);
+	if ((f = fopen(path, "re")) != NULL) {
+		if (fgets(wchan, sizeof(wchan), f) == NULL)
+			snprintf(wchan, sizeof(wchan), "?");
+		fclose(f);
+	}
+	n = server_workers(&ch->s, kids, HARNESS_MAX_PIDS);
+	for (i = 0; i < n; i++) {
+		char	 st = ps_state(kids[i]);
+
+		stopped += st == 'T' || st == 't';
+		zombies += st == 'Z';
+	}
+	snprintf(buf, sizeof(buf), "master pid %ld in state %c (wchan %s), %d "
+	    "children: %d stopped, %d zombies; log %s", (long)ch->s.pid,
+	    ps_state(ch->s.pid), wchan, n, stopped, zombies, ch->s.log);
+	return buf;
+}
+
+static void
+assert_explained(const struct chaos *ch, const struct clients_totals *t,
+    const struct attribution *a, int faults, const char *what)
+{
+	ck_assert_msg(clients_nerrors(ch->clients) == t->errors, "%s: %ld "
+	    "client errors, only %d kept for attribution", what, t->errors,
+	    clients_nerrors(ch->clients));
+	ck_assert_msg(a->unexplained == 0, "%s: %d of %ld client errors are "
+	    "not explained by a fault on the worker serving that client: %s "
+	    "(%s)", what, a->unexplained, t->errors, a->first_unexplained,
+	    master_text(ch));
+	ck_assert_msg(t->errors <= faults && a->max_per_fault <= 1, "%s: %ld "
+	    "client errors for %d faults, up to %d for one fault: a worker "
+	    "serves one client at a time", what, t->errors, faults,
+	    a->max_per_fault);
+	ck_assert_msg(t->by_kind[OUT_WRONG] == 0, "%s: %ld wrong replies",
+	    what, t->by_kind[OUT_WRONG]);
+	ck_assert_msg(t->requests > CLIENTS, "%s: the clients made only %ld "
+	    "requests", what, t->requests);
+}
+
+static void
+assert_pool_and_memory(const struct chaos *ch, int64_t recovered_ms,
+    int bound_ms, int zombies, const char *what)
+{
+	ck_assert_msg(recovered_ms >= 0, "%s: the pool was not back to %d "
+	    "serving workers within %d ms of the last fault (%s)", what,
+	    WORKERS, bound_ms, master_text(ch));
+	ck_assert_msg(zombies == 0, "%s: %d zombie children of the master "
+	    "after the run", what, zombies);
+	ck_assert_msg(ch->rss_warm_kb > 0 && ch->rss_end_kb > 0 &&
+	    ch->rss_end_kb <= ch->rss_warm_kb + RSS_SLACK_KB, "%s: master RSS "
+	    "%ld kB after warm-up, %ld kB at the end: more than %d kB growth",
+	    what, ch->rss_warm_kb, ch->rss_end_kb, RSS_SLACK_KB);
+}
+
+/*
+ * The numbers after each occurrence of needle in the server's log, from
+ * the skip+1st on, into v (at most max); how many.
+ */
+static int
+log_values(const struct server *s, const char *needle, int skip,
+    int64_t *v, int max)
+{
+	char	*text = server_log_read(s, NULL), *p;
+	int	 n = 0, seen = 0;
+
+	for (p = text; p != NULL && n < max && (p = strstr(p, needle)) !=
+	    NULL; p += strlen(needle))
+		if (seen++ >= skip)
+			v[n++] = strtoll(p + strlen(needle), NULL, 10);
+	free(text);
+	return n;
+}
+
+/* The workers' deaths the master logged one by one (as "crashed: killed
+ * by signal N") and in crash-loop summaries. */
+static void
+crash_lines(const struct server *s, int sig, int *lines, int *summed)
+{
+	char	 needle[64];
+	int64_t	 v[FAULTS_MAX];
+	int	 i, n;
+
+	snprintf(needle, sizeof(needle), "crashed: killed by signal %d ", sig);
+	*lines = log_count(s, needle, 0);
+	n = log_values(s, "crash loop: ", 0, v, FAULTS_MAX);
+	for (*summed = 0, i = 0; i < n; i++)
+		*summed += (int)v[i];
+}
+
+/*
+ * Tests 1 and 3: a random worker killed by sig every KILL_EVERY_MS. Every
+ * death is a crash to the master (counted in /status, and logged: one by
+ * one, then in a crash-loop summary every 10 s), restarted in its slot
+ * after a (short, KILL_BACKOFF_CONF) backoff.
+ */
+static void
+run_kills(int sig, const char *name)
+{
+	static int64_t		 v[FAULTS_MAX];
+	struct chaos		 ch;
+	struct faults		*f = calloc(1, sizeof(*f));
+	struct clients_totals	 t;
+	struct attribution	 a;
+	int64_t			 end, next, recovered, med, max, ready_med,
+				 ready_max, delay_med, delay_max;
+	int			 zombies, healthy = 0, samples = 0, delays,
+				 readies, lines, summed;
+	long			 crashed;
+
+	ck_assert(f != NULL);
+	chaos_start(&ch, KILL_BACKOFF_CONF, true);
+	faults_init(f, &ch.s, sig);
+	end = ch.started_ms + chaos_seconds() * 1000;
+	for (next = ch.started_ms; next < end; next += KILL_EVERY_MS) {
+		faults_sleep_until(f, next);
+		/* What a load balancer's health check would see. */
+		healthy += healthz_ok(&ch);
+		samples++;
+		faults_inject(f);
+	}
+	recovered = wait_recovered(&ch, f, POOL_BACK_MS);
+	ch.rss_end_kb = ps_rss_kb(ch.s.pid);
+	live_children(&ch.s, &zombies);
+	crashed = status_number(&ch, "\"crashed\":");
+	clients_stop(ch.clients);
+	clients_totals(ch.clients, &t);
+	faults_attribute(f, clients_error(ch.clients, 0),
+	    clients_nerrors(ch.clients), KILL_WINDOW_MS, &a);
+	faults_gone_stats(f, &med, &max);
+	/* Debug lines: the backoff applied, and replacements' start-up. */
+	delays = log_values(&ch.s, " restarts in ", 0, v, FAULTS_MAX);
+	stats_median_max(v, delays, &delay_med, &delay_max);
+	readies = log_values(&ch.s, ") ready after ", WORKERS, v, FAULTS_MAX);
+	stats_median_max(v, readies, &ready_med, &ready_max);
+	crash_lines(&ch.s, sig, &lines, &summed);
+
+	fprintf(stderr, "chaos: %s every %d ms for %d s (seed %u), %d workers, "
+	    "%d clients: %d kills (%d of workers serving a client); %ld "
+	    "requests, %ld reconnects; client errors %ld (%s), explained %d "
+	    "by pid + %d during INFO, unexplained %d, kill-to-error max %lld "
+	    "ms; kill-to-reaped median %lld ms max %lld ms; %d restarts "
+	    "delayed by backoff (median %lld ms, max %lld ms); replacements "
+	    "ready median %lld ms max %lld ms after fork; pool back to %d in "
+	    "%lld ms after the last kill; /healthz 200 in %d of %d samples; "
+	    "crash exits %ld, logged one by one %d + in crash-loop summaries "
+	    "%d; master RSS %ld kB after warm-up, %ld kB at the end; zombies "
+	    "%d (at most %d at once during the run)\n", name, KILL_EVERY_MS,
+	    chaos_seconds(), f->seed0, WORKERS, CLIENTS, f->n,
+	    a.faults_with_errors, t.requests, t.connects - CLIENTS, t.errors,
+	    clients_kinds_text(&t), a.by_pid, a.during_info, a.unexplained,
+	    (long long)a.max_delay_ms, (long long)med, (long long)max, delays,
+	    (long long)delay_med, (long long)delay_max, (long long)ready_med,
+	    (long long)ready_max, WORKERS, (long long)recovered, healthy,
+	    samples, crashed, lines, summed, ch.rss_warm_kb, ch.rss_end_kb,
+	    zombies, f->zombies_max);
+
+	ck_assert_msg(f->n >= chaos_seconds() * 1000 / KILL_EVERY_MS / 2,
+	    "%s: only %d kills in %d s", name, f->n, chaos_seconds());
+	assert_explained(&ch, &t, &a, f->n, name);
+	assert_pool_and_memory(&ch, recovered, POOL_BACK_MS, zombies, name);
+	ck_assert_msg(crashed == f->n, "%s: %d workers killed, the master "
+	    "counted %ld crash exits (/status exits.crashed)", name, f->n,
+	    crashed);
+	/* The last window's summary may still be due: at most f->n. */
+	assert_log(&ch.s, lines >= 1 && lines + summed <= f->n, "crashed",
+	    "%s: %d kills: expected 1..%d lines \"crashed: killed by signal "
+	    "%d\" (the rest summed up in crash-loop lines), found %d (+ %d "
+	    "summed up)", name, f->n, f->n, sig, lines, summed);
+	chaos_stop(&ch);
+	free(f);
+}
+
+/*
+ * 1. SIGKILL a random worker every 100 ms. Only the clients of killed
+ * workers see an error, at most one per kill; the pool comes back.
+ */
+START_TEST(test_sigkill_workers)
+{
+	run_kills(SIGKILL, "SIGKILL");
+}
+END_TEST
+
+/*
+ * 3. The same with SIGSEGV: the master logs the crashes.
+ */
+START_TEST(test_sigsegv_workers)
+{
+	run_kills(SIGSEGV, "SIGSEGV");
+}
+END_TEST
+
+/*
+ * 2. SIGSTOP a random worker every 100-500 ms. A stopped worker sends no
+ * heartbeat; after worker_timeout the master takes it for hung: SIGABRT
+ * (which stays pending in a stopped process), then SIGKILL after
+ * kill_grace, and a replacement. Its client sees the connection end (or
+ * its own timeout, were the master slower than REPLY_MS); nobody else sees
+ * anything.
+ */
+START_TEST(test_sigstop_workers)
+{
+	char			 conf[256];
+	struct chaos		 ch;
+	struct faults		*f = calloc(1, sizeof(*f));
+	struct clients_totals	 t;
+	struct attribution	 a;
+	int64_t			 end, next, recovered, med, max;
+	int			 zombies, lines;
+	long			 hung, crashed;
+
+	ck_assert(f != NULL);
+	snprintf(conf, sizeof(conf), "heartbeat_interval = %dms\n"
+	    "worker_timeout = %dms\nkill_grace = %dms\n", HEARTBEAT_MS,
+	    HUNG_MS, KILL_GRACE_MS);
+	chaos_start(&ch, conf, false);
+	faults_init(f, &ch.s, SIGSTOP);
+	end = ch.started_ms + chaos_seconds() * 1000;
+	for (next = ch.started_ms; next < end; next += STOP_MIN_MS +
+	    rand_r(&f->seed) % (STOP_MAX_MS - STOP_MIN_MS + 1)) {
+		faults_sleep_until(f, next);
+		faults_inject(f);
+	}
+	recovered = wait_recovered(&ch, f, STOP_RECOVERY_MS);
+	ch.rss_end_kb = ps_rss_kb(ch.s.pid);
+	live_children(&ch.s, &zombies);
+	hung = status_number(&ch, "\"hung\":");
+	crashed = status_number(&ch, "\"crashed\":");
+	clients_stop(ch.clients);
+	clients_totals(ch.clients, &t);
+	faults_attribute(f, clients_error(ch.clients, 0),
+	    clients_nerrors(ch.clients), STOP_WINDOW_MS, &a);
+	faults_gone_stats(f, &med, &max);
+	lines = log_count(&ch.s, "killed as hung", 0);
+
+	fprintf(stderr, "chaos: SIGSTOP every %d-%d ms for %d s (seed %u), "
+	    "worker_timeout %d ms, heartbeat %d ms, kill_grace %d ms, %d "
+	    "workers, %d clients: %d stops (%d of workers serving a client); "
+	    "%ld requests; client errors %ld (%s), explained %d by pid + %d "
+	    "during INFO, unexplained %d, stop-to-error max %lld ms; "
+	    "stop-to-killed-and-reaped median %lld ms max %lld ms; pool back "
+	    "to %d in %lld ms after the last stop; master exits hung %ld, "
+	    "crashed %ld, \"killed as hung\" lines %d; master RSS %ld kB after "
+	    "warm-up, %ld kB at the end; zombies %d\n", STOP_MIN_MS,
+	    STOP_MAX_MS, chaos_seconds(), f->seed0, HUNG_MS, HEARTBEAT_MS,
+	    KILL_GRACE_MS, WORKERS, CLIENTS, f->n, a.faults_with_errors,
+	    t.requests, t.errors, clients_kinds_text(&t), a.by_pid,
+	    a.during_info, a.unexplained, (long long)a.max_delay_ms,
+	    (long long)med, (long long)max, WORKERS, (long long)recovered,
+	    hung, crashed, lines, ch.rss_warm_kb, ch.rss_end_kb, zombies);
+
+	ck_assert_msg(f->n >= 1, "SIGSTOP: no worker was stopped");
+	assert_explained(&ch, &t, &a, f->n, "SIGSTOP");
+	assert_pool_and_memory(&ch, recovered, STOP_RECOVERY_MS, zombies,
+	    "SIGSTOP");
+	assert_log(&ch.s, hung == f->n && lines == f->n && crashed == 0,
+	    "killed as hung", "SIGSTOP: %d workers stopped: expected as many "
+	    "hung exits and \"killed as hung\" lines and no crash, found %ld, "
+	    "%d and %ld", f->n, hung, lines, crashed);
+	chaos_stop(&ch);
+	free(f);
+}
+END_TEST
+
+/* Reap what the master's death left to this process (a subreaper). */
+static int
+reap_orphans(void)
+{
+	int	 n = 0;
+
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		n++;
+	return n;
+}
+
+/*
+ * 4. SIGKILL the master under load. The lifeline's EOF reaches every
+ * worker: it finishes the request in hand, says goodbye, serves what is
+ * queued and exits. Then nothing listens on the port any more: a fresh
+ * bind works, and a fresh forkline starts there.
+ */
+START_TEST(test_master_sigkill)
+{
+	struct chaos	 ch;
+	struct server	 fresh;
+	pid_t		 workers[HARNESS_MAX_PIDS];
+	long		 ends[OUT_NKINDS] = { 0 };
+	char		 listen[64], line[64];
+	const char	*args[] = { "-l", listen, "-w", "2", NULL };
+	int64_t		 t0, now, gone_ms = -1, port_ms = -1, ended_ms = -1,
+			 at, last_end = 0;
+	int		 nworkers, i, port, fd, orphans, r;
+	bool		 alive;
+
+	/* The orphaned workers come to this process, which reaps them. */
+	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	chaos_start(&ch, "", false);
+	port = ch.s.port;
+	nworkers = server_workers(&ch.s, workers, HARNESS_MAX_PIDS);
+	ck_assert_msg(!harness_port_bindable(port), "127.0.0.1:%d can be "
+	    "bound while forkline listens there: the port check is blind",
+	    port);
+
+	clients_final(ch.clients);
+	t0 = harness_now_ms();
+	server_signal(&ch.s, SIGKILL);
+	ck_assert_msg(server_wait(&ch.s, MASTER_GONE_MS), "SIGKILLed master "
+	    "not reaped");
+	do {
+		now = harness_now_ms();
+		if (gone_ms == -1) {
+			for (alive = false, i = 0; i < nworkers && !alive; i++)
+				alive = ps_alive(workers[i]);
+			if (!alive)
+				gone_ms = now - t0;
+		}
+		if (port_ms == -1 && harness_port_bindable(port))
+			port_ms = now - t0;
+		if (ended_ms == -1 && clients_wait_ended(ch.clients, 0))
+			ended_ms = now - t0;
+		harness_sleep_ms(2);
+	} while ((gone_ms == -1 || port_ms == -1 || ended_ms == -1) &&
+	    now - t0 < MASTER_GONE_MS);
+	clients_stop(ch.clients);
+	for (i = 0; i < CLIENTS; i++) {
+		enum outcome o = clients_ending(ch.clients, i, &at);
+
+		ends[o]++;
+		if (at > last_end)
+			last_end = at;
+	}
+	orphans = reap_orphans();
+
+	fprintf(stderr, "chaos: master SIGKILL under load, %d workers, %d "
+	    "clients: every worker gone after %lld ms; every client finished "
+	    "after %lld ms (last at %lld ms; bye %ld, eof %ld, reset %ld, "
+	    "connect %ld, timeout %ld, wrong %ld); port %d bindable after "
+	    "%lld ms; %d orphaned workers reaped\n", nworkers, CLIENTS,
+	    (long long)gone_ms, (long long)ended_ms, (long long)(last_end -
+	    t0), ends[OUT_BYE], ends[OUT_EOF], ends[OUT_RESET],
+	    ends[OUT_CONNECT], ends[OUT_TIMEOUT], ends[OUT_WRONG], port,
+	    (long long)port_ms, orphans);
+
+	ck_assert_msg(gone_ms >= 0, "workers of a SIGKILLed master still "
+	    "alive after %d ms", MASTER_GONE_MS);
+	ck_assert_msg(ended_ms >= 0, "clients of a SIGKILLed master's workers "
+	    "not finished after %d ms", MASTER_GONE_MS);
+	ck_assert_msg(port_ms >= 0, "127.0.0.1:%d still cannot be bound %d ms "
+	    "after the master was SIGKILLed", port, MASTER_GONE_MS);
+	ck_assert_msg(ends[OUT_TIMEOUT] == 0 && ends[OUT_WRONG] == 0 &&
+	    ends[OUT_TRUNCATED] == 0, "clients of a SIGKILLed master: %ld "
+	    "timed out, %ld wrong replies, %ld truncated lines",
+	    ends[OUT_TIMEOUT], ends[OUT_WRONG], ends[OUT_TRUNCATED]);
+
+	/* A fresh forkline on the same port. */
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
+	server_start_unbound(&fresh, args);
+	fd = client_open(&fresh);
+	client_send(fd, "PING\n");
+	r = client_read_line(fd, line, sizeof(line), HARNESS_REPLY_MS);
+	ck_assert_msg(r > 0 && strcmp(line, "PONG\n") == 0, "a fresh forkline "
+	    "on port %d: PING got %s", port, r > 0 ? harness_quote(line,
+	    (size_t)r) : client_result_name(r));
+	close(fd);
+	server_stop_expect_zero(&fresh);
+	clients_free(ch.clients);
+	reap_orphans();
+}
+END_TEST
+
+/* The time of day of the log line holding p, in ms (-1 if unreadable). */
+static int64_t
+line_time_ms(const char *text, const char *p)
+{
+	int	 day, h, m, sec, ms;
+
+	while (p > text && p[-1] != '\n')
+		p--;
+	if (sscanf(p, "%*4d-%*2d-%2dT%2d:%2d:%2d.%3dZ", &day, &h, &m, &sec,
+	    &ms) != 5)
+		return -1;
+	return ((((int64_t)day * 24 + h) * 60 + m) * 60 + sec) * 1000 + ms;
+}
+
+/*
+ * How long each reload took, from "starting generation N" to "generation
+ * N serving" in the log: into v (at most max); how many.
+ */
+static int
+reload_durations(const struct server *s, int64_t *v, int max)
+{
+	char	*text = server_log_read(s, NULL), *p, *q, needle[64];
+	int	 n = 0;
+	unsigned gen;
+	int64_t	 from, to;
+
+	for (p = text; p != NULL && n < max && (p = strstr(p,
+	    "starting generation ")) != NULL; p++) {
+		if (sscanf(p, "starting generation %u", &gen) != 1)
+			continue;
+		snprintf(needle, sizeof(needle), "reload: generation %u serving",
+		    gen);
+		if ((q = strstr(p, needle)) == NULL)
+			continue;
+		from = line_time_ms(text, p);
+		to = line_time_ms(text, q);
+		if (from != -1 && to >= from)
+			v[n++] = to - from;
+	}
+	free(text);
+	return n;
+}
+
+/* Every started check has been accepted and its generation serves. */
+struct reload_watch {
+	const struct chaos	*ch;
+	int			 checks, accepted, serving;
+};
+
+static bool
+reloads_settled(void *arg)
+{
+	struct reload_watch	*w = arg;
+	const struct server	*s = &w->ch->s;
+
+	w->checks = log_count(s, "SIGHUP: checking configuration", 0);
+	w->accepted = log_count(s, "reload: configuration accepted", 0);
+	w->serving = log_count(s, " serving; draining ", 0);
+	return w->checks == w->accepted && w->accepted == w->serving &&
+	    pool_at_size(w->ch) && status_number(w->ch, "\"draining\":") == 0;
+}
+
+/*
+ * 5. SIGHUP every second under load. Each reload starts a new generation
+ * and drains the old one: the clients get "BYE shutting down" after a
+ * reply and reconnect, and none sees an error.
+ */
+START_TEST(test_reload_under_load)
+{
+	struct chaos		 ch;
+	struct clients_totals	 t;
+	struct reload_watch	 w = { &ch, 0, 0, 0 };
+	int64_t			 end, next, last = 0, settled_ms, took[256],
+				 took_med, took_max;
+	int			 hups = 0, ignored, zombies, reloads;
+	long			 generation;
+	bool			 settled;
+
+	chaos_start(&ch, "", false);
+	end = ch.started_ms + chaos_seconds() * 1000;
+	for (next = ch.started_ms + HUP_EVERY_MS; next <= end;
+	    next += HUP_EVERY_MS) {
+		harness_sleep_ms((int)(next - harness_now_ms() > 0 ?
+		    next - harness_now_ms() : 0));
+		last = harness_now_ms();
+		server_signal(&ch.s, SIGHUP);
+		hups++;
+	}
+	settled = harness_wait_until(reloads_settled, &w, 3 * HARNESS_READY_MS);
+	settled_ms = harness_now_ms() - last;
+	ch.rss_end_kb = ps_rss_kb(ch.s.pid);
+	live_children(&ch.s, &zombies);
+	generation = status_number(&ch, "\"generation\":");
+	clients_stop(ch.clients);
+	clients_totals(ch.clients, &t);
+	ignored = log_count(&ch.s, "a reload is already under way", 0);
+	reloads = reload_durations(&ch.s, took, 256);
+	stats_median_max(took, reloads, &took_med, &took_max);
+
+	fprintf(stderr, "chaos: SIGHUP every %d ms for %d s, %d workers, %d "
+	    "clients: %d SIGHUPs, %d reloads accepted, %d ignored (one under "
+	    "way), %d merged with another (several SIGHUPs pending at once "
+	    "are one), a new generation serving median %lld ms max %lld ms after "
+	    "its start, generation 1 -> %ld (clients saw %ld..%ld); %ld "
+	    "requests, %ld goodbyes and reconnects; client errors %ld "
+	    "(%s); settled (old generations gone, %d serving) %lld ms after "
+	    "the last SIGHUP; master RSS %ld kB after warm-up, %ld kB at the "
+	    "end; zombies %d\n", HUP_EVERY_MS, chaos_seconds(), WORKERS,
+	    CLIENTS, hups, w.accepted, ignored, hups - w.checks - ignored,
+	    (long long)took_med,
+	    (long long)took_max, generation, t.min_generation,
+	    t.max_generation, t.requests, t.byes, t.errors,
+	    clients_kinds_text(&t), WORKERS, (long long)settled_ms,
+	    ch.rss_warm_kb, ch.rss_end_kb, zombies);
+
+	ck_assert_msg(t.errors == 0, "reload under load: %ld client errors "
+	    "(%s), the first: client %d, %s on \"%s\"", t.errors,
+	    clients_kinds_text(&t), t.errors > 0 ?
+	    clients_error(ch.clients, 0)->client : -1, t.errors > 0 ?
+	    outcome_name(clients_error(ch.clients, 0)->kind) : "-",
+	    t.errors > 0 ? clients_error(ch.clients, 0)->detail : "-");
+	assert_log(&ch.s, settled, "reload", "reload under load: %d checks, "
+	    "%d accepted, %d generations serving: not settled with %d "
+	    "workers serving %d ms after the last SIGHUP", w.checks,
+	    w.accepted, w.serving, WORKERS, 3 * HARNESS_READY_MS);
+	ck_assert_msg(w.accepted >= 1 && generation == 1 + w.accepted &&
+	    t.max_generation == generation, "reload under load: %d reloads "
+	    "accepted, the master is at generation %ld, clients saw up to "
+	    "%ld", w.accepted, generation, t.max_generation);
+	assert_pool_and_memory(&ch, settled_ms, 3 * HARNESS_READY_MS, zombies,
+	    "reload under load");
+	chaos_stop(&ch);
+}
+END_TEST
+
+/* One case per scenario, so that CK_RUN_CASE=sigstop (say) runs one. */
+static TCase *
+new_case(Suite *s, const char *name)
+{
+	TCase	*tc = tcase_create(name);
+
+	tcase_set_timeout(tc, 2 * chaos_seconds() + 120);
+	suite_add_tcase(s, tc);
+	return tc;
+}
+
+static Suite *
+chaos_suite(void)
+{
+	Suite	*s = suite_create("chaos");
+
+	tcase_add_test(new_case(s, "sigkill"), test_sigkill_workers);
+	tcase_add_test(new_case(s, "sigstop"), test_sigstop_workers);
+	tcase_add_test(new_case(s, "sigsegv"), test_sigsegv_workers);
+	tcase_add_test(new_case(s, "master-kill"), test_master_sigkill);
+	tcase_add_test(new_case(s, "reload"), test_reload_under_load);
+	return s;
+}
+
+int
+main(void)
+{
+	struct rlimit	 no_core = { 0, 0 };
+
+	if (chaos_seconds() == -1) {
+		fprintf(stderr, "check_chaos: CHAOS_SECONDS=%s: expected "
+		    "1..3600 seconds\n", getenv("CHAOS_SECONDS"));
+		return EXIT_FAILURE;
+	}
+	/* Workers killed by SIGSEGV must not write core files. */
+	setrlimit(RLIMIT_CORE, &no_core);
+	return harness_main(chaos_suite);
+}
