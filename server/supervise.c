@@ -501,6 +501,14 @@ on_exit_status(struct future *f, const struct future_result *r, void *arg)
 	bool early = s->ready_ms == 0 ||
 	    now_ms() - s->started_ms < BACKOFF_STABLE_MS;
 	/*
+	 * The backoff is for workers that cannot get going. One that was
+	 * ready and had served connections was killed from outside (the OOM
+	 * killer, an operator) or by a request: back at once, as a worker
+	 * that lived long. Its death still counts toward a crash loop, which
+	 * keeps the log from growing a line per death.
+	 */
+	bool served = s->ready_ms != 0 && s->last.connections > 0;
+	/*
 	 * A crash holds its slot for a restart after the backoff. Any other
 	 * exit was decided by the master, and the pool already stopped
 	 * counting that worker (a hung one is replaced as soon as it is
@@ -526,7 +534,7 @@ on_exit_status(struct future *f, const struct future_result *r, void *arg)
 			m->slots[i].replacement = NO_SLOT;
 	s->pid = 0;
 	if (replace)
-		schedule_restart(m, s, early);
+		schedule_restart(m, s, early && !served);
 }
 
 /*

@@ -173,6 +173,35 @@ stop_crashing(struct server *s)
  * times in 5 s, never hundreds. After CRASHLOOP_DEATHS early deaths the
  * one-line-per-crash stops.
  */
+/*
+ * A young worker killed from outside after it served a connection is
+ * back at once: with restart_backoff_initial = 20s any backoff would hold
+ * the slot for at least 10 s. (test_crash_loop_backoff covers workers
+ * that die before serving anyone.)
+ */
+START_TEST(test_young_killed_after_serving)
+{
+	static const char conf[] = "[workers]\nrestart_backoff_initial = 20s\n"
+	    "restart_backoff_max = 1m\n";
+	static const char *const extra[] = { "-w", "2", NULL };
+	struct info_reply info;
+	struct pidset	 before;
+	struct server	 s;
+	int		 fd;
+
+	start_with_config(&s, conf, extra, true);
+	server_wait_workers(&s, 2, before.pids);
+	before.n = 2;
+	fd = client_open(&s);
+	client_info(fd, &info);
+	close(fd);
+	ck_assert_int_eq(kill((pid_t)info.pid, SIGKILL), 0);
+	assert_replaced(&s, (pid_t)info.pid, 2, &before, 8000,
+	    "a worker killed 1 s after its start, having served a client");
+	server_stop_expect_zero(&s);
+}
+END_TEST
+
 START_TEST(test_crash_loop_backoff)
 {
 	struct server	 s;
@@ -579,6 +608,7 @@ supervise_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_crash_replaced);
 	tcase_add_test(tc, test_crash_loop_backoff);
+	tcase_add_test(tc, test_young_killed_after_serving);
 	tcase_add_test(tc, test_crash_loop_summary);
 	tcase_add_test(tc, test_fatal_after);
 	suite_add_tcase(s, tc);
