@@ -118,4 +118,6 @@ uninstall:
 clean:
 	rm -rf build bin
 
+include tests/fuzz/fuzz.mk
+
 -include $(shell find build -name '*.d' 2>/dev/null)
