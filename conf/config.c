@@ -132,6 +132,7 @@ static enum conf_error build_override(struct conf *conf, const char *flag,
 static int	 conf_apply_string(struct conf *conf,
 		    const struct conf_key *key, const char *value, char *err,
 		    size_t errlen);
+static size_t	 string_max(const struct conf_key *key);
 static const char *check_name(const char *v);
 static const char *check_path(const char *v);
 static const char *check_log_target(const char *v);
@@ -697,10 +698,12 @@ conf_apply_string(struct conf *conf, const struct conf_key *key,
 {
 	char *field = (char *)conf + key->offset;
 	const char *accepted;
+	size_t max = string_max(key);
 
-	if (strlen(value) > (size_t)key->max) {
-		conf_err(err, errlen, "[%s] %s: longer than %lld characters",
-		    key->section, key->name, (long long)key->max);
+	if (strlen(value) > max) {
+		conf_err(err, errlen, "[%s] %s: longer than %zu characters "
+		    "(what fits on one line as '%s = VALUE')", key->section,
+		    key->name, max, key->name);
 		return -1;
 	}
 	if ((accepted = key->check(value)) != NULL) {
@@ -713,6 +716,22 @@ conf_apply_string(struct conf *conf, const struct conf_key *key,
 	else
 		memcpy(field, value, strlen(value) + 1);
 	return 0;
+}
+
+/*
+ * The longest value a string key takes: what its field holds, and no more
+ * than fits on one line as conf_print writes it ("name = value"), so that
+ * a printed configuration (forkline -t) always loads again. inih reads a
+ * line into ini_max_line bytes; file_read_line keeps 3 for "\r\n" and NUL.
+ */
+static size_t
+string_max(const struct conf_key *key)
+{
+	size_t line = ini_max_line > 3 ? (size_t)ini_max_line - 3 : 0;
+	size_t used = strlen(key->name) + strlen(" = ");
+	size_t fits = line > used ? line - used : 0;
+
+	return fits < (size_t)key->max ? fits : (size_t)key->max;
 }
 
 /* User and group names ("" for none): what useradd accepts. */

@@ -874,6 +874,62 @@ START_TEST(test_print_defaults)
 END_TEST
 
 /* The documented example must load cleanly and change nothing. */
+/*
+ * Found by tests/fuzz/fuzz_config: "pid_file=/" and 187 characters fits
+ * on a line, but conf_print's "pid_file = /..." did not, so forkline -t
+ * printed a file that forkline refused. A string value is now at most
+ * what fits on a line as "key = value"; the longest is printed and loaded
+ * back, one more is refused with the reason.
+ */
+static const struct {
+	const char	*section;
+	const char	*key;
+	int		 max;
+} long_strings[] = {
+	{ "server", "pid_file", 186 },
+	{ "log", "target", 188 },
+	{ "log", "access_log", 184 },
+};
+
+START_TEST(test_print_long_strings)
+{
+	const char *section = long_strings[_i].section;
+	const char *key = long_strings[_i].key;
+	int max = long_strings[_i].max;
+	struct conf conf, back;
+	char value[512], text[1024], path[64], err[CONF_ERR_MAX];
+	char want[CONF_ERR_MAX];
+	char *printed = NULL;
+	size_t printedlen = 0;
+	FILE *mem;
+
+	/* The fuzzer's input: the file line fits, the printed one did not. */
+	snprintf(text, sizeof(text), "[%s]\n%s=/%0*d\n", section, key, max, 0);
+	snprintf(want, sizeof(want), "[%s] %s: longer than %d characters "
+	    "(what fits on one line as '%s = VALUE')", section, key, max, key);
+	conf_defaults(&conf);
+	ck_assert_int_eq(load_text(&conf, text, path, sizeof(path), err), -1);
+	assert_contains(err, want);
+	ck_assert_int_eq(conf_set(&conf, section, key, text + strlen(section) +
+	    strlen(key) + 4, err, sizeof(err)), -1);
+
+	/* The longest accepted value prints as a line that loads again. */
+	snprintf(value, sizeof(value), "/%0*d", max - 1, 0);
+	conf_defaults(&conf);
+	ck_assert_msg(conf_set(&conf, section, key, value, err,
+	    sizeof(err)) == 0, "%s", err);
+	mem = open_memstream(&printed, &printedlen);
+	ck_assert_ptr_nonnull(mem);
+	conf_print(&conf, mem);
+	fclose(mem);
+	conf_defaults(&back);
+	ck_assert_msg(load_text(&back, printed, path, sizeof(path), err) == 0,
+	    "%s", err);
+	free(printed);
+	assert_conf_equal(&back, &conf);
+}
+END_TEST
+
 START_TEST(test_shipped_example)
 {
 	struct conf conf, def;
@@ -976,6 +1032,8 @@ conf_suite(void)
 	tc = tcase_create("print");
 	tcase_add_test(tc, test_print_round_trip);
 	tcase_add_test(tc, test_print_defaults);
+	tcase_add_loop_test(tc, test_print_long_strings, 0,
+	    (int)(sizeof(long_strings) / sizeof(long_strings[0])));
 	tcase_add_test(tc, test_shipped_example);
 	tcase_add_test(tc, test_shipped_example_uncommented);
 	suite_add_tcase(s, tc);
