@@ -153,6 +153,7 @@ struct master {
 	struct event		*check_ev;
 	bool			 checking;
 	bool			 reloading;	/* new generation not ready */
+	bool			 reload_queued;	/* SIGHUP came during one */
 	int64_t			 reload_deadline_ms;
 	struct conf		 prev_conf;	/* to undo a failed reload */
 	struct creds		 prev_creds;

@@ -56,10 +56,19 @@ reload_start(struct master *m)
 
 	if (m->state != MASTER_RUNNING)
 		return;
+	/*
+	 * The file may have been edited again after the reload under way
+	 * read it: run one more when this one ends, however many SIGHUPs
+	 * came meanwhile.
+	 */
 	if (m->checking || m->reloading) {
-		log_warnx("SIGHUP: a reload is already under way; ignored");
+		if (!m->reload_queued)
+			log_info("SIGHUP: a reload is under way; another "
+			    "follows when it ends");
+		m->reload_queued = true;
 		return;
 	}
+	m->reload_queued = false;
 	log_info("SIGHUP: checking configuration %s",
 	    m->source->path != NULL ? m->source->path : "(no file: defaults "
 	    "and command line)");
@@ -278,6 +287,10 @@ reload_tick(struct master *m)
 	unsigned failed = m->generation;
 	int i;
 
+	if (m->reload_queued && !m->checking && !m->reloading) {
+		reload_start(m);
+		return;
+	}
 	if (!m->reloading || now_ms() < m->reload_deadline_ms)
 		return;
 	log_errorx("reload: generation %u was not ready within %lld ms; "

@@ -150,6 +150,49 @@ START_TEST(test_reload_invalid_keeps_serving)
 }
 END_TEST
 
+/*
+ * A SIGHUP during a reload is remembered. Generation 2 (64 workers, so
+ * that it takes a while to be ready) is under way when the file is edited
+ * again and two more SIGHUPs come; when it is done, one more reload,
+ * generation 3, picks the edit up. Two SIGHUPs make one more reload, not
+ * two.
+ */
+START_TEST(test_reload_during_reload)
+{
+	char		 path[HARNESS_PATH_MAX];
+	pid_t		 pids[HARNESS_MAX_PIDS];
+	struct server	 s;
+	int		 fd;
+
+	start_with_config(&s, path, sizeof(path), "[workers]\nstart = 2\n");
+	server_wait_workers(&s, 2, pids);
+	harness_rewrite_file(path, "[workers]\nstart = 64\nmax = 64\n");
+	server_signal(&s, SIGHUP);
+	assert_log(&s, log_wait_count(&s, "starting generation 2", 0, 1,
+	    HARNESS_READY_MS), "generation 2", "no reload after SIGHUP");
+	harness_rewrite_file(path, "[workers]\nstart = 4\n");
+	server_signal(&s, SIGHUP);
+	server_signal(&s, SIGHUP);
+
+	assert_log(&s, log_wait_count(&s, "generation 3 serving", 0, 1,
+	    HARNESS_READY_MS), "generation 3", "expected a third generation "
+	    "after SIGHUPs during a reload");
+	assert_log(&s, log_count(&s, "another follows when it ends", 0) == 1,
+	    "follows", "expected one \"another follows\" line for the "
+	    "SIGHUPs that came during the reload");
+	server_wait_workers(&s, 4, pids);
+	fd = client_open(&s);
+	client_request(fd, "PING\n", "PONG\n");
+	close(fd);
+	assert_generation(&s, 4, 3, NULL);
+	harness_sleep_ms(500);	/* a fourth generation would show by now */
+	assert_log(&s, log_count(&s, "starting generation 4", 0) == 0,
+	    "generation 4", "one reload was queued, yet a fourth generation "
+	    "started");
+	server_stop_expect_zero(&s);
+}
+END_TEST
+
 static Suite *
 reload_suite(void)
 {
@@ -160,6 +203,7 @@ reload_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_reload_under_load);
 	tcase_add_test(tc, test_reload_invalid_keeps_serving);
+	tcase_add_test(tc, test_reload_during_reload);
 	suite_add_tcase(s, tc);
 	return s;
 }
