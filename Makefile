@@ -118,4 +118,6 @@ uninstall:
 clean:
 	rm -rf build bin
 
+include bench/run.mk
+
 -include $(shell find build -name '*.d' 2>/dev/null)
