@@ -45,7 +45,7 @@ SUPPORT_OBJS = $(patsubst %.c,build/%.o,$(wildcard tests/support/*.c))
 
 .PHONY: all run check unit integration install uninstall clean deps test-deps
 
-all: bin/forkline
+all: bin/forkline bin/forkline-bench
 
 deps:
 	@pkg-config --exists $(PKGS) $(TESTPKGS) 2>/dev/null || scripts/install-deps
@@ -87,15 +87,18 @@ check: unit integration
 unit: $(UNIT_BINS)
 	@tests/run-suites $(UNIT_BINS)
 
-integration: bin/forkline $(INTEG_BINS) | test-deps
-	@FORKLINE_BIN=$(CURDIR)/bin/forkline tests/run-suites $(INTEG_BINS)
+integration: bin/forkline bin/forkline-bench $(INTEG_BINS) | test-deps
+	@FORKLINE_BIN=$(CURDIR)/bin/forkline \
+	    FORKLINE_BENCH_BIN=$(CURDIR)/bin/forkline-bench \
+	    tests/run-suites $(INTEG_BINS)
 
 # The units name /usr/local paths; they are rewritten for PREFIX here. A
 # forkline.conf already installed is the operator's and is never replaced.
-install: bin/forkline
+install: bin/forkline bin/forkline-bench
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/forkline \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR)
 	install -m 0755 bin/forkline $(DESTDIR)$(BINDIR)/forkline
+	install -m 0755 bin/forkline-bench $(DESTDIR)$(BINDIR)/forkline-bench
 	install -m 0644 conf/forkline.conf $(DESTDIR)$(SYSCONFDIR)/forkline/forkline.conf.example
 	test -e $(DESTDIR)$(SYSCONFDIR)/forkline/forkline.conf || \
 	    install -m 0644 conf/forkline.conf $(DESTDIR)$(SYSCONFDIR)/forkline/forkline.conf
@@ -106,10 +109,14 @@ install: bin/forkline
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
 	done
 	install -m 0644 docs/forkline.8 $(DESTDIR)$(MANDIR)/man8/forkline.8
+	install -d $(DESTDIR)$(MANDIR)/man1
+	install -m 0644 docs/forkline-bench.1 $(DESTDIR)$(MANDIR)/man1/forkline-bench.1
 	install -m 0644 docs/forkline.conf.5 $(DESTDIR)$(MANDIR)/man5/forkline.conf.5
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/forkline
+	rm -f $(DESTDIR)$(BINDIR)/forkline-bench
+	rm -f $(DESTDIR)$(MANDIR)/man1/forkline-bench.1
 	rm -f $(DESTDIR)$(SYSCONFDIR)/forkline/forkline.conf.example
 	rm -f $(DESTDIR)$(MANDIR)/man8/forkline.8
 	rm -f $(DESTDIR)$(MANDIR)/man5/forkline.conf.5
@@ -118,6 +125,7 @@ uninstall:
 clean:
 	rm -rf build bin
 
+include bench/bench.mk
 include bench/run.mk
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,26 @@
+# bench.mk: forkline-bench, the load generator (included by the Makefile).
+#
+# bin/forkline-bench is built from build/libbench.a, which the bench's
+# unit tests (tests/unit/check_bench_*.c) link too. The library carries
+# its own copy of common/net.o (target addresses), so a test that links
+# it needs nothing else from libforkline.a.
+
+BENCH_LIB_SRCS	= bench/histogram.c bench/options.c bench/client.c
+BENCH_LIB_OBJS	= $(BENCH_LIB_SRCS:%.c=build/%.o) build/common/net.o
+BENCH_MAIN_OBJ	= build/bench/forkline-bench.o
+BENCH_LIB	= build/libbench.a
+BENCH_UNIT_BINS	= build/tests/unit/check_bench_histogram \
+		  build/tests/unit/check_bench_options
+# Recursive, like PKG_LIBS: pkg-config runs once deps has installed it.
+BENCH_PKG_LIBS	= $(shell pkg-config --libs libevent)
+
+bin/forkline-bench: $(BENCH_MAIN_OBJ) $(BENCH_LIB) | deps
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(BENCH_MAIN_OBJ) $(BENCH_LIB) $(BENCH_PKG_LIBS)
+
+$(BENCH_LIB): $(BENCH_LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# The unit rule links $^: these add the bench library to it.
+$(BENCH_UNIT_BINS): $(BENCH_LIB)
