@@ -5,7 +5,7 @@
 # its own copy of common/net.o (target addresses), so a test that links
 # it needs nothing else from libforkline.a.
 
-BENCH_LIB_SRCS	= bench/histogram.c bench/options.c bench/client.c
+BENCH_LIB_SRCS	= bench/histogram.c bench/options.c bench/client.c bench/conn.c
 BENCH_LIB_OBJS	= $(BENCH_LIB_SRCS:%.c=build/%.o) build/common/net.o
 BENCH_MAIN_OBJ	= build/bench/forkline-bench.o
 BENCH_LIB	= build/libbench.a

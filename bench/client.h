@@ -44,7 +44,7 @@ enum bench_error {
 };
 
 struct bench_stats {
-	uint64_t	 requests;	/* replies (rr, connect); echoed writes (stream) */
+	uint64_t	 requests;	/* replies; stream: echoed writes */
 	uint64_t	 bytes_in;
 	uint64_t	 bytes_out;
 	uint64_t	 connects;	/* connections established */

@@ -28,7 +28,7 @@
 struct histogram {
 	uint64_t	 counts[HIST_BUCKETS];
 	uint64_t	 total;		/* values recorded */
-	uint64_t	 sum;		/* for the mean; wraps after 584 years of ns */
+	uint64_t	 sum;		/* for the mean (584 years of ns) */
 	uint64_t	 min;		/* exact; UINT64_MAX while empty */
 	uint64_t	 max;		/* exact; 0 while empty */
 };

@@ -58,7 +58,7 @@ struct bench_options {
 	char		 expect[BENCH_TEXT_MAX];
 	size_t		 expect_len;	/* 0: any line is a reply */
 	unsigned	 pipeline;
-	double		 rate;		/* requests/s in total; 0: closed loop */
+	double		 rate;		/* requests/s in all; 0: closed loop */
 	size_t		 block;
 	size_t		 inflight;
 	bool		 json;

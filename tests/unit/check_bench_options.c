@@ -66,7 +66,8 @@ fails(const char *const args[], const char *want)
 
 START_TEST(test_defaults)
 {
-	const struct sockaddr_in *sin = (const struct sockaddr_in *)&o.target.ss;
+	const struct sockaddr_in *sin =
+	    (const struct sockaddr_in *)&o.target.ss;
 	const char *const none[] = { NULL };
 
 	ok(none);
