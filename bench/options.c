@@ -66,7 +66,7 @@ static const struct option long_options[] = {
 static const char help_text[] =
     "usage: forkline-bench [options] [HOST:PORT | [V6]:PORT | unix:PATH]\n"
     "\n"
-    "Load generator for line servers and echo servers (default target "
+    "Load generator for line and echo servers (default target "
     BENCH_DEFAULT_TARGET ").\n"
     "\n"
     "  -m, --mode MODE       rr (default): request, reply, next request;\n"

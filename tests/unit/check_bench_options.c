@@ -227,6 +227,9 @@ START_TEST(test_duration_limits)
 	fails(ARGS("-d", "169h"), "--duration: '169h' is longer than 7 days");
 	fails(ARGS("-w", "999999999999h"),
 	    "--warmup: '999999999999h' is longer than 7 days");
+	/* Within the limit in whole hours, past it with the fraction. */
+	fails(ARGS("-d", "168.5h"), "--duration: '168.5h' is longer than 7 "
+	    "days");
 	fails(ARGS("-d", "0"), "--duration: '0' is too short (1ms at least)");
 	fails(ARGS("-d", "999us"),
 	    "--duration: '999us' is too short (1ms at least)");
