@@ -128,5 +128,6 @@ clean:
 include bench/bench.mk
 include tests/chaos/chaos.mk
 include tests/fuzz/fuzz.mk
+include bench/run.mk
 
 -include $(shell find build -name '*.d' 2>/dev/null)
