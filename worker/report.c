@@ -15,10 +15,10 @@
 #include "worker/report.h"
 
 /*
- * Busy/idle changes closer together than this are sent as one report (the
- * latest state), at most this much later: with short connections a worker
- * changes state thousands of times a second, and two reads in the master
- * per connection would cost it a good part of a core.
+ * A busy/idle change is sent this much later, and not at all if the worker
+ * is back where it was by then: with short connections a worker changes
+ * state thousands of times a second, and two reads in the master per
+ * connection would cost it a good part of a core.
  */
 #define REPORT_COALESCE_MS	5
 
@@ -29,6 +29,8 @@ static int64_t		 next_due_ms;	/* heartbeat or a coalesced change */
 static int64_t		 last_sent_ms;
 static unsigned long	 dropped;
 static bool		 change_pending;	/* a coalesced state change */
+static uint8_t		 sent_state;	/* the state in the last report */
+static bool		 told_busy;	/* the master knows we have served */
 
 static void	 report_send(void);
 
@@ -57,6 +59,9 @@ report_send(void)
 
 	current.seq++;
 	change_pending = false;
+	sent_state = current.state;
+	if (current.state == HEALTH_BUSY)
+		told_busy = true;
 	current.connections = st->connections;
 	current.requests = st->requests;
 	current.bytes_in = st->bytes_in;
@@ -83,27 +88,48 @@ report_send(void)
 }
 
 /*
- * The first report (ready) and draining go out at once; busy/idle changes
- * at once unless one went out less than REPORT_COALESCE_MS ago, in which
- * case the next wait's deadline (report_due_in) sends the latest state.
+ * The first report (ready), the first busy one (a young worker that has
+ * served is restarted at once, one that has not after a backoff, so the
+ * master must know) and draining go out at once. Any other busy/idle
+ * change waits REPORT_COALESCE_MS, and is dropped if the worker is idle
+ * again by then, as the master last heard: a connection shorter than that
+ * turns the worker busy and idle again without a report, so it costs the
+ * master nothing (its counters arrive with the next report). A change
+ * still pending when the worker blocks reading an idle client goes out
+ * when the read returns (report_before_block), at most half a heartbeat
+ * later.
  */
 void
 report_state(enum health_state state)
 {
-	int64_t coalesce_until;
+	int64_t due;
 
 	if (report_fd == -1 || (current.state == state && current.seq > 0))
 		return;
 	current.state = (uint8_t)state;
-	coalesce_until = last_sent_ms + REPORT_COALESCE_MS;
 	if (current.seq == 0 || state == HEALTH_DRAINING ||
-	    now_ms() >= coalesce_until) {
+	    (state == HEALTH_BUSY && !told_busy)) {
 		report_send();
 		return;
 	}
-	if (coalesce_until < next_due_ms)
-		next_due_ms = coalesce_until;
+	/*
+	 * Back to idle before an idle->busy change went out: nothing to tell.
+	 * Back to busy is another connection, whose peer the master must see.
+	 */
+	if (state == sent_state && state == HEALTH_IDLE) {
+		if (change_pending) {
+			change_pending = false;
+			next_due_ms = last_sent_ms +
+			    self->env->conf->heartbeat_interval_ms;
+		}
+		return;
+	}
+	if (change_pending)
+		return;
 	change_pending = true;
+	due = now_ms() + REPORT_COALESCE_MS;
+	if (due < next_due_ms)
+		next_due_ms = due;
 }
 
 void

@@ -52,8 +52,8 @@ static bool	 has_listener(const struct listeners *l, const char *addr);
 static int	 admin_port(const struct server *s);
 static char	*http_body(int port, const char *path, size_t *len);
 static bool	 printable_text(const char *text, size_t len, size_t *bad);
-static bool	 status_has_peer(void *arg);
 static char	*json_peer(const char *json);
+static bool	 status_shows_peer(void *arg);
 static void	 bystander_served(const struct server *s);
 static int	 count_fds(pid_t pid);
 static long	 cpu_ticks(pid_t pid);
@@ -198,13 +198,26 @@ printable_text(const char *text, size_t len, size_t *bad)
 	return true;
 }
 
-static bool
-status_has_peer(void *arg)
-{
-	size_t len;
-	char *body = http_body(*(int *)arg, "/status", &len);
-	bool found = strstr(body, "\"peer\":") != NULL;
+/* For harness_wait_until: /status names this peer (JSON escapes undone). */
+struct peer_wait {
+	int		 port;
+	const char	*peer;
+};
 
+static bool
+status_shows_peer(void *arg)
+{
+	const struct peer_wait *w = arg;
+	size_t len;
+	char *body = http_body(w->port, "/status", &len);
+	char *peer;
+	bool found = false;
+
+	if (strstr(body, "\"peer\":\"") != NULL) {
+		peer = json_peer(body);
+		found = strcmp(peer, w->peer) == 0;
+		free(peer);
+	}
 	free(body);
 	return found;
 }
@@ -289,6 +302,7 @@ START_TEST(test_peer_escaped)
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct info_reply info;
 	struct server s;
+	struct peer_wait want_peer;
 	char *body, *peer, *text;
 	size_t len, bad;
 	int fd, port;
@@ -318,9 +332,17 @@ START_TEST(test_peer_escaped)
 	client_info(fd, &info);
 	snprintf(want, sizeof(want), "unix:%s", nasty_escaped);
 
-	/* Busy: its peer in /status, once its report is in. */
-	ck_assert_msg(harness_wait_until(status_has_peer, &port,
-	    HARNESS_REPLY_MS), "no busy worker with a peer in /status");
+	/*
+	 * Busy: its peer in /status, once its report is in. A worker that
+	 * served the harness's probe a moment ago may still show that peer
+	 * until its report of this connection goes out (at most half a
+	 * heartbeat, when the client sits idle): wait for ours.
+	 */
+	want_peer.port = port;
+	want_peer.peer = want;
+	ck_assert_msg(harness_wait_until(status_shows_peer, &want_peer,
+	    HARNESS_REPLY_MS), "no busy worker with peer %s in /status",
+	    harness_quote(want, strlen(want)));
 	body = http_body(port, "/status", &len);
 	ck_assert_msg(json_validate(body, len, err, sizeof(err)), "/status "
 	    "with a hostile peer is not valid JSON: %s", err);
