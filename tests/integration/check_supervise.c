@@ -329,10 +329,22 @@ START_TEST(test_long_request_not_hung)
 }
 END_TEST
 
+/* Has the master logged that worker pid asks to be recycled? */
+static bool
+asked_recycle(const struct server *s, pid_t pid)
+{
+	char	 needle[64];
+
+	snprintf(needle, sizeof(needle), "(pid %ld) asks to be recycled",
+	    (long)pid);
+	return log_count(s, needle, 0) > 0;
+}
+
 /*
  * 5. max_requests = 50 with 4 clients on 2 workers, 600 requests in
- * short connections: every worker is recycled, no request fails (a client
- * told "BYE shutting down" reconnects and sends again).
+ * short connections: every worker past max_requests is recycled, no
+ * request fails (a client told "BYE shutting down" reconnects and sends
+ * again).
  */
 START_TEST(test_recycle_no_loss)
 {
@@ -344,7 +356,7 @@ START_TEST(test_recycle_no_loss)
 	struct pidset	 before;
 	struct server	 s;
 	struct load	*l;
-	int		 recycled;
+	int		 asked, recycled, i;
 
 	start_with_config(&s, conf, extra, true);
 	server_wait_workers(&s, 2, before.pids);
@@ -359,12 +371,29 @@ START_TEST(test_recycle_no_loss)
 	load_log(l, "recycling");
 	load_free(l);
 
-	recycled = log_count(&s, "recycled after", 0);
-	assert_log(&s, recycled >= 2, "recycled", "600 requests on 2 workers "
-	    "with max_requests = 50: expected \"recycled after\" lines for "
-	    "both, found %d", recycled);
-	ps_assert_gone(before.pids, before.n, HARNESS_READY_MS,
-	    "the first workers, recycled");
+	/*
+	 * Which workers reach max_requests is the kernel's choice: with
+	 * EPOLLEXCLUSIVE a connection wakes one waiting worker, not each in
+	 * turn, and one may take most of the load while the other stays
+	 * under 50. Every first worker that asked is recycled, and at least
+	 * one asked (600 requests on 2). A worker leaves once its
+	 * replacement is up, which may be after the last reply.
+	 */
+	asked = 0;
+	for (i = 0; i < before.n; i++) {
+		if (!asked_recycle(&s, before.pids[i]))
+			continue;
+		asked++;
+		ps_assert_gone(&before.pids[i], 1, HARNESS_READY_MS,
+		    "a first worker that asked to be recycled");
+	}
+	/* Gone is dead, maybe not yet reaped and logged. */
+	log_wait_count(&s, ") recycled after", 0, asked, HARNESS_READY_MS);
+	recycled = log_count(&s, ") recycled after", 0);
+	assert_log(&s, asked >= 1 && recycled >= asked, "recycled", "600 "
+	    "requests on 2 workers with max_requests = 50: %d of the first "
+	    "workers asked to be recycled (expected 1 or 2), %d \"recycled "
+	    "after\" lines", asked, recycled);
 	server_wait_workers(&s, 2, before.pids);
 	assert_log(&s, log_count(&s, "crashed", 0) == 0, "crashed",
 	    "a worker crashed during recycling");
