@@ -5,6 +5,7 @@
 #   make check      build and run every unit and integration test
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
+#   make check-sanitize   the tests under ASan+UBSan, with clang and gcc
 #
 # BUILD and BIN name the object and binary directories, so that other
 # builds of the same tree (with other compilers or flags) do not overwrite
@@ -125,3 +126,5 @@ clean:
 	rm -rf $(BUILD) $(BIN)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+include tests/sanitize.mk
