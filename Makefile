@@ -6,6 +6,7 @@
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
 #   make check-sanitize   the tests under ASan+UBSan, with clang and gcc
+#   make check-valgrind   integration suites with the server under memcheck
 #
 # BUILD and BIN name the object and binary directories, so that other
 # builds of the same tree (with other compilers or flags) do not overwrite

@@ -1,4 +1,4 @@
-# tests/sanitize.mk: make check-sanitize.
+# tests/sanitize.mk: make check-sanitize and make check-valgrind.
 # Included by the Makefile; see "Testing" in README.md.
 
 # The whole test suite built with ASan + UBSan, once per compiler, each in
@@ -39,3 +39,28 @@ $(SAN_COMPILERS:%=check-sanitize-%): check-sanitize-%: sanitize-deps
 	    BUILD=build/asan-$* BIN=build/asan-$*/bin CC=$* \
 	    CFLAGS='$(SAN_CFLAGS)' \
 	    LDFLAGS='$(SAN_FLAGS) $(SAN_LDFLAGS_$*)' check
+
+# Integration suites with the master and its workers under valgrind
+# memcheck (tests/valgrind/forkline-vg as FORKLINE_BIN), on the normal
+# build. Each suite here starts servers with workers; memcheck makes them
+# some 20 times slower, so the harness's waits and Check's limits are
+# scaled (VG_SLOW).
+#
+# Left out: ops, systemd and scaleout. Their tests read process titles
+# through ps, copy FORKLINE_BIN (here a script) to upgrade it, or bound a
+# load that memcheck stretches; they run under the sanitizers instead.
+VG_SUITES	 = protocol lifecycle supervise reload admin cli limits status
+VG_BINS		 = $(VG_SUITES:%=$(BUILD)/tests/integration/check_%)
+VG_SLOW		 = 5
+# Check tags of the tests left out, each for a reason that is valgrind's,
+# not forkline's: "proctitle", ps shows valgrind's command line, not the
+# process title forkline writes over its own argv.
+VG_EXCLUDE_TAGS	 = proctitle
+
+.PHONY: check-valgrind
+
+check-valgrind: sanitize-deps $(BIN)/forkline $(VG_BINS) | test-deps
+	@echo "== check-valgrind: $$(valgrind --version), suites: $(VG_SUITES)"
+	@FORKLINE_TEST_SLOW=$(VG_SLOW) CK_EXCLUDE_TAGS="$(VG_EXCLUDE_TAGS)" \
+	    tests/valgrind/run \
+	    $(abspath $(BIN))/forkline $(VG_BINS)
