@@ -5,6 +5,12 @@
 #   make check      build and run every unit and integration test
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
+#   make check-sanitize   the tests under ASan+UBSan, with clang and gcc
+#   make check-valgrind   integration suites with the server under memcheck
+#
+# BUILD and BIN name the object and binary directories, so that other
+# builds of the same tree (with other compilers or flags) do not overwrite
+# this one: make BUILD=build/x BIN=build/x/bin CC=clang check.
 #
 # Missing build dependencies are installed by scripts/install-deps before
 # anything is compiled (see the "deps" target).
@@ -16,6 +22,8 @@ MANDIR	?= $(PREFIX)/share/man
 UNITDIR	?= $(PREFIX)/lib/systemd/system
 UNITS	 = forkline.service forkline@.service forkline.socket
 CFLAGS	?= -O2 -g
+BUILD	?= build
+BIN	?= bin
 VERSION	:= 0.1.0
 
 PKGS	 = libevent inih libsystemd
@@ -33,19 +41,19 @@ ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DFORKLINE_VERSION='"$(VERSION)"' -I. \
 
 LIB_SRCS = $(wildcard common/*.c conf/*.c worker/*.c) \
 	   $(filter-out server/main.c,$(wildcard server/*.c))
-LIB_OBJS = $(LIB_SRCS:%.c=build/%.o)
-MAIN_OBJ = build/server/main.o
-LIB	 = build/libforkline.a
+LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
+MAIN_OBJ = $(BUILD)/server/main.o
+LIB	 = $(BUILD)/libforkline.a
 
 UNIT_SRCS   = $(wildcard tests/unit/check_*.c)
-UNIT_BINS   = $(UNIT_SRCS:tests/unit/%.c=build/tests/unit/%)
+UNIT_BINS   = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 INTEG_SRCS  = $(wildcard tests/integration/check_*.c)
-INTEG_BINS  = $(INTEG_SRCS:tests/integration/%.c=build/tests/integration/%)
-SUPPORT_OBJS = $(patsubst %.c,build/%.o,$(wildcard tests/support/*.c))
+INTEG_BINS  = $(INTEG_SRCS:tests/integration/%.c=$(BUILD)/tests/integration/%)
+SUPPORT_OBJS = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/support/*.c))
 
 .PHONY: all run check unit integration install uninstall clean deps test-deps
 
-all: bin/forkline bin/forkline-bench
+all: $(BIN)/forkline $(BIN)/forkline-bench
 
 deps:
 	@pkg-config --exists $(PKGS) $(TESTPKGS) 2>/dev/null || scripts/install-deps
@@ -58,7 +66,7 @@ test-deps: deps
 	    command -v haproxy >/dev/null 2>&1 || \
 	    scripts/install-deps --test-tools
 
-bin/forkline: $(MAIN_OBJ) $(LIB) | deps
+$(BIN)/forkline: $(MAIN_OBJ) $(LIB) | deps
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJ) $(LIB) $(PKG_LIBS)
 
@@ -66,39 +74,28 @@ $(LIB): $(LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-build/%.o: %.c | deps
+$(BUILD)/%.o: %.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS_$(findstring tests/,$<)) -MMD -MP -c -o $@ $<
 
 # Test sources also see Check's headers.
 TEST_CFLAGS_tests/ = $(TEST_CFLAGS)
 
-build/tests/unit/%: build/tests/unit/%.o $(LIB) | deps
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB) | deps
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
 
-build/tests/integration/%: build/tests/integration/%.o $(SUPPORT_OBJS) $(LIB) | deps
+$(BUILD)/tests/integration/%: $(BUILD)/tests/integration/%.o $(SUPPORT_OBJS) $(LIB) | deps
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
 
-run: bin/forkline
-	bin/forkline
+run: $(BIN)/forkline
+	$(BIN)/forkline
 
 check: unit integration check-chaos-short
 
 unit: $(UNIT_BINS)
 	@tests/run-suites $(UNIT_BINS)
 
-integration: bin/forkline bin/forkline-bench $(INTEG_BINS) | test-deps
-	@FORKLINE_BIN=$(CURDIR)/bin/forkline \
-	    FORKLINE_BENCH_BIN=$(CURDIR)/bin/forkline-bench \
-	    tests/run-suites $(INTEG_BINS)
-
-# The units name /usr/local paths; they are rewritten for PREFIX here. A
-# forkline.conf already installed is the operator's and is never replaced.
-install: bin/forkline bin/forkline-bench
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/forkline \
-	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR)
-	install -m 0755 bin/forkline $(DESTDIR)$(BINDIR)/forkline
-	install -m 0755 bin/forkline-bench $(DESTDIR)$(BINDIR)/forkline-bench
+all: $(BIN)/forkline $(BIN)/forkline-bench
 	install -m 0644 conf/forkline.conf $(DESTDIR)$(SYSCONFDIR)/forkline/forkline.conf.example
 	test -e $(DESTDIR)$(SYSCONFDIR)/forkline/forkline.conf || \
 	    install -m 0644 conf/forkline.conf $(DESTDIR)$(SYSCONFDIR)/forkline/forkline.conf
@@ -123,11 +120,12 @@ uninstall:
 	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$u; done
 
 clean:
-	rm -rf build bin
+	rm -rf $(BUILD) $(BIN)
 
 include bench/bench.mk
 include tests/chaos/chaos.mk
 include tests/fuzz/fuzz.mk
 include bench/run.mk
+include tests/sanitize.mk
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

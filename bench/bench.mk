@@ -6,16 +6,16 @@
 # it needs nothing else from libforkline.a.
 
 BENCH_LIB_SRCS	= bench/histogram.c bench/options.c bench/client.c bench/conn.c
-BENCH_LIB_OBJS	= $(BENCH_LIB_SRCS:%.c=build/%.o) build/common/net.o \
-		  build/common/escape.o
-BENCH_MAIN_OBJ	= build/bench/forkline-bench.o
-BENCH_LIB	= build/libbench.a
-BENCH_UNIT_BINS	= build/tests/unit/check_bench_histogram \
-		  build/tests/unit/check_bench_options
+BENCH_LIB_OBJS	= $(BENCH_LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/common/net.o \
+		  $(BUILD)/common/escape.o
+BENCH_MAIN_OBJ	= $(BUILD)/bench/forkline-bench.o
+BENCH_LIB	= $(BUILD)/libbench.a
+BENCH_UNIT_BINS	= $(BUILD)/tests/unit/check_bench_histogram \
+		  $(BUILD)/tests/unit/check_bench_options
 # Recursive, like PKG_LIBS: pkg-config runs once deps has installed it.
 BENCH_PKG_LIBS	= $(shell pkg-config --libs libevent)
 
-bin/forkline-bench: $(BENCH_MAIN_OBJ) $(BENCH_LIB) | deps
+$(BIN)/forkline-bench: $(BENCH_MAIN_OBJ) $(BENCH_LIB) | deps
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(BENCH_MAIN_OBJ) $(BENCH_LIB) $(BENCH_PKG_LIBS)
 

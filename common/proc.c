@@ -17,6 +17,7 @@ extern char **environ;
 
 static char	*title_start;	/* the argv strings' memory ... */
 static size_t	 title_len;	/* ... and how much of it is contiguous */
+static char	*env_copy;	/* the environment, moved (see below) */
 
 static int	 int_compare(const void *, const void *);
 
@@ -24,12 +25,18 @@ static int	 int_compare(const void *, const void *);
  * argv[] and environ[] strings sit back to back at the top of the stack.
  * Copy the environment to the heap so the whole span can hold a title; if
  * the copy fails, keep the title within argv's own strings.
+ *
+ * The copy is one block, the pointer array followed by the strings, held
+ * here for the life of the process: unsetenv() (sd_listen_fds, a binary
+ * upgrade) drops strings from environ and setenv() may move environ to an
+ * array of libc's, but nothing of the block is ever lost or freed.
  */
 void
 proctitle_init(int argc, char **argv)
 {
-	char *end;
+	char *end, *p;
 	char **env;
+	size_t size;
 	int i, n;
 
 	if (argc < 1 || argv[0] == NULL)
@@ -38,18 +45,20 @@ proctitle_init(int argc, char **argv)
 	end = argv[0] + strlen(argv[0]) + 1;
 	for (i = 1; i < argc && argv[i] == end; i++)
 		end = argv[i] + strlen(argv[i]) + 1;
+	size = sizeof(*env);
 	for (n = 0; environ[n] != NULL; n++)
-		;
-	env = calloc((size_t)n + 1, sizeof(*env));
-	if (env != NULL) {
+		size += sizeof(*env) + strlen(environ[n]) + 1;
+	if (env_copy == NULL && (env_copy = malloc(size)) != NULL) {
+		env = (char **)(void *)env_copy;
+		p = env_copy + ((size_t)n + 1) * sizeof(*env);
 		for (i = 0; i < n; i++) {
 			if (environ[i] == end)
 				end = environ[i] + strlen(environ[i]) + 1;
-			if ((env[i] = strdup(environ[i])) == NULL)
-				break;
+			env[i] = p;
+			p = stpcpy(p, environ[i]) + 1;
 		}
-		if (i == n)
-			environ = env;
+		env[n] = NULL;
+		environ = env;
 	}
 	title_len = (size_t)(end - title_start);
 }

@@ -32,6 +32,19 @@ struct options {
 	const char		*signal;	/* -s NAME */
 };
 
+/*
+ * What main() copies before the process title overwrites argv, and owns
+ * until it returns: the arguments and paths a binary upgrade re-runs, and
+ * the options, whose strings keep_source() copies (kept_source).
+ */
+struct startup {
+	char			**argv;
+	const char		*exe;
+	char			*cwd;
+	struct options		 o;
+	bool			 kept_source;
+};
+
 static void	 usage(FILE *);
 static noreturn void usage_error(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
@@ -43,6 +56,8 @@ static void	 prepare_daemon(struct conf_source *, struct conf *);
 static char	**save_argv(int, char **);
 static int	 run_status(struct options *);
 static const char *self_path(void);
+static int	 run(struct startup *, int, char **);
+static void	 startup_free(struct startup *);
 
 /* The leading ":" makes getopt report a missing value as ':'. */
 static const char short_options[] = ":c:l:w:p:a:tds:vqVh";
@@ -285,6 +300,7 @@ prepare_daemon(struct conf_source *src, struct conf *conf)
 			    strerror(errno));
 			exit(EXIT_CONFIG);
 		}
+		free((char *)src->path);	/* keep_source's copy */
 		src->path = path;
 	}
 	build_conf(src, conf);
@@ -324,52 +340,93 @@ build_conf(const struct conf_source *src, struct conf *conf)
 	}
 }
 
-int
-main(int argc, char **argv)
+/*
+ * Everything after the copies main() makes: the status command, -s, -t,
+ * or the master, whose exit status is returned.
+ */
+static int
+run(struct startup *st, int argc, char **argv)
 {
-	struct options o;
 	static struct conf conf;
-	char **saved_argv;
-	const char *exe, *cwd;
+	struct options *o = &st->o;
 
-	saved_argv = save_argv(argc, argv);
-	exe = self_path();
-	cwd = getcwd(NULL, 0);	/* NULL if unknowable: upgrades stay put */
-	proctitle_init(argc, argv);
-	memset(&o, 0, sizeof(o));
 	/* `forkline status ...`: a client of the admin endpoint. */
 	if (argc > 1 && strcmp(argv[1], "status") == 0) {
-		parse_options(argc - 1, argv + 1, &o);
-		return run_status(&o);
+		parse_options(argc - 1, argv + 1, o);
+		return run_status(o);
 	}
-	parse_options(argc, argv, &o);
-	if (o.json)
+	parse_options(argc, argv, o);
+	if (o->json)
 		usage_error("--json goes with the status command");
 	/* With --pid-file, -s needs nothing from the (maybe mid-edit) file. */
-	if (o.signal != NULL && o.src.pid_file != NULL)
-		return pidfile_signal(o.src.pid_file, o.signal);
-	keep_source(&o.src);
-	build_conf(&o.src, &conf);
-	if (o.signal != NULL) {
+	if (o->signal != NULL && o->src.pid_file != NULL)
+		return pidfile_signal(o->src.pid_file, o->signal);
+	keep_source(&o->src);
+	st->kept_source = true;
+	build_conf(&o->src, &conf);
+	if (o->signal != NULL) {
 		if (conf.pid_file[0] == '\0')
 			usage_error("-s needs a pid file: --pid-file FILE or "
 			    "[server] pid_file");
-		return pidfile_signal(conf.pid_file, o.signal);
+		return pidfile_signal(conf.pid_file, o->signal);
 	}
-	if (o.daemon)
-		prepare_daemon(&o.src, &conf);
-	if (o.test_config) {
+	if (o->daemon)
+		prepare_daemon(&o->src, &conf);
+	if (o->test_config) {
 		conf_print(&conf, stdout);
 		fprintf(stderr, "forkline: configuration %s is valid\n",
-		    o.src.path != NULL ? o.src.path : "(defaults)");
+		    o->src.path != NULL ? o->src.path : "(defaults)");
 		return 0;
 	}
 	/* A new master from a binary upgrade is already detached. */
-	if (o.daemon && getenv("FORKLINE_UPGRADE_FROM") == NULL)
+	if (o->daemon && getenv("FORKLINE_UPGRADE_FROM") == NULL)
 		daemon_start();
 	log_init(conf.log_level, "master");
 	/* The live line needs a terminal, and stderr as the log. */
-	return master_run(&conf, &o.src, exe, saved_argv, cwd, o.live &&
-	    !o.daemon && isatty(STDERR_FILENO) &&
+	return master_run(&conf, &o->src, st->exe, st->argv, st->cwd,
+	    o->live && !o->daemon && isatty(STDERR_FILENO) &&
 	    strcmp(conf.log_target, "stderr") == 0);
+}
+
+/*
+ * Free what main() and keep_source() copied, once nothing runs any more.
+ * Paths that exit() on the way (usage and configuration errors, fatal
+ * errors in the master) leave it all in place: main's frame, which holds
+ * it, is still live then, and the process is ending.
+ */
+static void
+startup_free(struct startup *st)
+{
+	int i;
+
+	if (st->kept_source) {
+		free((char *)st->o.src.path);
+		for (i = 0; i < st->o.src.nlisten; i++)
+			free((char *)st->o.src.listen[i]);
+		free((char *)st->o.src.workers);
+		free((char *)st->o.src.protocol);
+		free((char *)st->o.src.admin);
+		free((char *)st->o.src.pid_file);
+	}
+	for (i = 0; st->argv[i] != NULL; i++)
+		free(st->argv[i]);
+	free(st->argv);
+	free((char *)st->exe);
+	free(st->cwd);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct startup st;
+	int status;
+
+	memset(&st, 0, sizeof(st));
+	st.argv = save_argv(argc, argv);
+	st.exe = self_path();
+	st.cwd = getcwd(NULL, 0);	/* NULL if unknowable: upgrades stay put */
+	proctitle_init(argc, argv);
+	status = run(&st, argc, argv);
+	startup_free(&st);
+	return status;
 }

@@ -9,19 +9,19 @@
 
 CHAOS_SECONDS	    ?= 30
 CHAOS_SHORT_SECONDS ?= 3
-CHAOS_OBJS = build/tests/chaos/clients.o build/tests/chaos/faults.o
-CHAOS_BINS = build/tests/chaos/check_chaos
+CHAOS_OBJS = $(BUILD)/tests/chaos/clients.o $(BUILD)/tests/chaos/faults.o
+CHAOS_BINS = $(BUILD)/tests/chaos/check_chaos
 
 .PHONY: check-chaos check-chaos-short
 
-build/tests/chaos/check_chaos: build/tests/chaos/check_chaos.o \
+$(BUILD)/tests/chaos/check_chaos: $(BUILD)/tests/chaos/check_chaos.o \
     $(CHAOS_OBJS) $(SUPPORT_OBJS) $(LIB) | deps
 	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
 
-check-chaos: bin/forkline $(CHAOS_BINS) | test-deps
-	@CHAOS_SECONDS=$(CHAOS_SECONDS) FORKLINE_BIN=$(CURDIR)/bin/forkline \
+check-chaos: $(BIN)/forkline $(CHAOS_BINS) | test-deps
+	@CHAOS_SECONDS=$(CHAOS_SECONDS) FORKLINE_BIN=$(abspath $(BIN))/forkline \
 	    tests/run-suites $(CHAOS_BINS)
 
-check-chaos-short: bin/forkline $(CHAOS_BINS) | test-deps
+check-chaos-short: $(BIN)/forkline $(CHAOS_BINS) | test-deps
 	@CHAOS_SECONDS=$(CHAOS_SHORT_SECONDS) \
-	    FORKLINE_BIN=$(CURDIR)/bin/forkline tests/run-suites $(CHAOS_BINS)
+	    FORKLINE_BIN=$(abspath $(BIN))/forkline tests/run-suites $(CHAOS_BINS)

@@ -874,10 +874,17 @@ START_TEST(test_units)
 	ck_assert_msg(getenv("FORKLINE_BIN") != NULL &&
 	    realpath(getenv("FORKLINE_BIN"), bin) != NULL, "FORKLINE_BIN: %s",
 	    strerror(errno));
-	/* FORKLINE_BIN is <repository>/bin/forkline. */
+	/* FORKLINE_BIN is in the repository: <repository>/bin/forkline, or
+	 * deeper for another build (build/asan-clang/bin/forkline). */
 	snprintf(root, sizeof(root), "%s", bin);
-	for (i = 0; i < 2 && (p = strrchr(root, '/')) != NULL; i++)
+	do {
+		ck_assert_msg((p = strrchr(root, '/')) != NULL && p != root,
+		    "no systemd/forkline.service in a directory above %s",
+		    bin);
 		*p = '\0';
+		snprintf(src, sizeof(src), "%s/systemd/forkline.service",
+		    root);
+	} while (access(src, R_OK) != 0);
 	harness_mkdtemp(dir, sizeof(dir));
 	for (i = 0; i < 3; i++) {
 		snprintf(src, sizeof(src), "%s/systemd/%s", root, units[i][0]);

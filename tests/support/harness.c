@@ -220,6 +220,43 @@ harness_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * FORKLINE_TEST_SLOW=N multiplies every limit the harness waits with, for
+ * a server that runs N times slower than usual: under valgrind (make
+ * check-valgrind) or a sanitizer. 1 by default. Read here only; every
+ * wait in the harness (and load.c's reply and log waits) computes its
+ * deadline through harness_deadline. load_run's time is not a limit but
+ * how long to drive the load, and is not scaled.
+ */
+int
+harness_slow(void)
+{
+	static int	 factor;
+	const char	*env;
+	char		*end;
+	long		 n;
+
+	if (factor != 0)
+		return factor;
+	factor = 1;
+	if ((env = getenv("FORKLINE_TEST_SLOW")) == NULL || *env == '\0')
+		return factor;
+	errno = 0;
+	n = strtol(env, &end, 10);
+	if (errno == 0 && *end == '\0' && n >= 1 && n <= 100)
+		factor = (int)n;
+	else
+		fprintf(stderr, "harness: FORKLINE_TEST_SLOW=%s: expected a "
+		    "whole number from 1 to 100; using 1\n", env);
+	return factor;
+}
+
+int64_t
+harness_deadline(int limit_ms)
+{
+	return harness_now_ms() + (int64_t)limit_ms * harness_slow();
+}
+
 void
 harness_sleep_ms(int ms)
 {
@@ -232,7 +269,7 @@ harness_sleep_ms(int ms)
 bool
 harness_wait_until(bool (*pred)(void *), void *arg, int timeout_ms)
 {
-	int64_t	 deadline = harness_now_ms() + timeout_ms;
+	int64_t	 deadline = harness_deadline(timeout_ms);
 
 	for (;;) {
 		if (pred(arg))
@@ -607,7 +644,7 @@ server_probe(struct server *s, int64_t deadline)
 static void
 server_wait_ready(struct server *s)
 {
-	int64_t	 deadline = harness_now_ms() + HARNESS_READY_MS;
+	int64_t	 deadline = harness_deadline(HARNESS_READY_MS);
 
 	for (;;) {
 		if (server_probe(s, deadline))
@@ -627,7 +664,7 @@ server_parse_listen_addr(struct server *s)
 	const char	*key = "listening on ";
 	char		*text, *p, *colon;
 	size_t		 len, n;
-	int64_t		 deadline = harness_now_ms() + HARNESS_READY_MS;
+	int64_t		 deadline = harness_deadline(HARNESS_READY_MS);
 
 	for (;;) {
 		text = server_log_read(s, NULL);
@@ -673,7 +710,7 @@ server_signal(struct server *s, int sig)
 bool
 server_wait(struct server *s, int timeout_ms)
 {
-	int64_t	 deadline = harness_now_ms() + timeout_ms;
+	int64_t	 deadline = harness_deadline(timeout_ms);
 	pid_t	 r;
 
 	while (!s->reaped) {
@@ -1105,7 +1142,7 @@ connect_bounded(int fd, const struct sockaddr *sa, socklen_t len,
 	if (connect(fd, sa, len) == -1) {
 		if (errno != EINPROGRESS)
 			return errno;
-		if (poll_one(fd, POLLOUT, harness_now_ms() + timeout_ms) == 0)
+		if (poll_one(fd, POLLOUT, harness_deadline(timeout_ms)) == 0)
 			return ETIMEDOUT;
 		getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &errlen);
 		if (err != 0)
@@ -1194,7 +1231,7 @@ void
 client_send_bytes(int fd, const void *data, size_t len)
 {
 	const char	*p = data;
-	int64_t		 deadline = harness_now_ms() + HARNESS_REPLY_MS;
+	int64_t		 deadline = harness_deadline(HARNESS_REPLY_MS);
 	ssize_t		 n;
 
 	while (len > 0) {
@@ -1222,7 +1259,7 @@ int
 client_read_line(int fd, char *buf, size_t len, int timeout_ms)
 {
 	struct pollfd	 pfd = { fd, POLLIN | POLLRDHUP, 0 };
-	int64_t		 deadline = harness_now_ms() + timeout_ms, left;
+	int64_t		 deadline = harness_deadline(timeout_ms), left;
 	ssize_t		 n, got;
 	char		*nl;
 	bool		 closing = false;
@@ -1260,7 +1297,7 @@ bool
 client_read_exact(int fd, void *buf, size_t len, int timeout_ms)
 {
 	char	*p = buf;
-	int64_t	 deadline = harness_now_ms() + timeout_ms;
+	int64_t	 deadline = harness_deadline(timeout_ms);
 	ssize_t	 n;
 
 	while (len > 0) {
@@ -1280,7 +1317,7 @@ client_read_exact(int fd, void *buf, size_t len, int timeout_ms)
 char *
 client_read_all(int fd, size_t *lenp, int *how, int timeout_ms)
 {
-	int64_t	 deadline = harness_now_ms() + timeout_ms;
+	int64_t	 deadline = harness_deadline(timeout_ms);
 	size_t	 len = 0, cap = 65536;
 	char	*buf = malloc(cap);
 	ssize_t	 n;

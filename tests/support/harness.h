@@ -94,6 +94,16 @@ char	*harness_http_get(int port, const char *request, int *status);
 
 /* Time. */
 int64_t	 harness_now_ms(void);		/* monotonic */
+/*
+ * Every limit the harness waits with (the HARNESS_*_MS above, and each
+ * timeout_ms argument below) is multiplied by FORKLINE_TEST_SLOW (a whole
+ * number, 1 unless set), for a server that runs that many times slower:
+ * under valgrind or a sanitizer. harness_slow returns the factor,
+ * harness_deadline the monotonic time limit_ms (scaled) from now. Times
+ * a test measures itself are not scaled.
+ */
+int	 harness_slow(void);
+int64_t	 harness_deadline(int limit_ms);
 void	 harness_sleep_ms(int ms);
 /*
  * Call pred(arg) every 10 ms until it returns true or timeout_ms passes.

@@ -109,7 +109,7 @@ bool
 log_wait_count(const struct server *s, const char *needle, size_t from,
     int n, int timeout_ms)
 {
-	int64_t	 deadline = harness_now_ms() + timeout_ms;
+	int64_t	 deadline = harness_deadline(timeout_ms);
 
 	for (;;) {
 		if (log_count(s, needle, from) >= n)
@@ -258,7 +258,7 @@ open_conn(struct load *l, struct client *c)
 	c->inlen = 0;
 	c->in_conn = 0;
 	/* The connect is bounded by the reply deadline. */
-	c->deadline = harness_now_ms() + l->spec.reply_ms;
+	c->deadline = harness_deadline(l->spec.reply_ms);
 	if (connect(c->fd, (struct sockaddr *)&sin, sizeof(sin)) == 0) {
 		l->res.connects++;
 		c->state = C_SENDING;
@@ -287,7 +287,7 @@ advance(struct load *l, struct client *c, int64_t now)
 				return;
 		} else {
 			c->state = C_SENDING;
-			c->deadline = now + l->spec.reply_ms;
+			c->deadline = harness_deadline(l->spec.reply_ms);
 		}
 		c->sent = 0;
 		do_send(l, c);

@@ -1,0 +1,66 @@
+# tests/sanitize.mk: make check-sanitize and make check-valgrind.
+# Included by the Makefile; see "Testing" in README.md.
+
+# The whole test suite built with ASan + UBSan, once per compiler, each in
+# its own BUILD directory so the normal build is left alone.
+SAN_FLAGS	 = -fsanitize=address,undefined -fno-omit-frame-pointer \
+		   -fno-sanitize-recover=undefined
+SAN_CFLAGS	 = -O1 -g $(SAN_FLAGS)
+# gcc (12) links ASan and UBSan as two runtimes, each with its own copy of
+# the reporting code: shared, UBSan ignores log_path and reports on stderr;
+# with only UBSan static, ASan does. With both static every report goes to
+# log_path (tried on a heap overflow, a leak in a forked child that
+# switched to nobody, and a signed overflow). clang has one runtime.
+SAN_LDFLAGS_gcc	 = -static-libasan -static-libubsan
+SAN_LDFLAGS_clang =
+SAN_COMPILERS	 = clang gcc
+# Sanitized processes are slower, and each does a leak check as it exits
+# (64 workers retiring at once in check_supervise): the harness's waits
+# and Check's limits are doubled.
+SAN_SLOW	 = 2
+
+.PHONY: check-sanitize sanitize-deps $(SAN_COMPILERS:%=check-sanitize-%)
+
+sanitize-deps:
+	@scripts/install-deps --sanitize
+
+# One compiler after the other, not in parallel under make -j: the tests
+# have timing bounds and the machine is shared. Both run even if the first
+# fails, so one report names everything.
+check-sanitize: sanitize-deps
+	@rc=0; for cc in $(SAN_COMPILERS); do \
+		$(MAKE) --no-print-directory check-sanitize-$$cc || rc=1; \
+	done; exit $$rc
+
+$(SAN_COMPILERS:%=check-sanitize-%): check-sanitize-%: sanitize-deps
+	@echo "== check-sanitize: $* ($$($* --version | head -n 1))"
+	@FORKLINE_TEST_SLOW=$(SAN_SLOW) CK_TIMEOUT_MULTIPLIER=$(SAN_SLOW) \
+	    tests/sanitize/run-checked $* $(MAKE) --no-print-directory \
+	    BUILD=build/asan-$* BIN=build/asan-$*/bin CC=$* \
+	    CFLAGS='$(SAN_CFLAGS)' \
+	    LDFLAGS='$(SAN_FLAGS) $(SAN_LDFLAGS_$*)' check
+
+# Integration suites with the master and its workers under valgrind
+# memcheck (tests/valgrind/forkline-vg as FORKLINE_BIN), on the normal
+# build. Each suite here starts servers with workers; memcheck makes them
+# some 20 times slower, so the harness's waits and Check's limits are
+# scaled (VG_SLOW).
+#
+# Left out: ops, systemd and scaleout. Their tests read process titles
+# through ps, copy FORKLINE_BIN (here a script) to upgrade it, or bound a
+# load that memcheck stretches; they run under the sanitizers instead.
+VG_SUITES	 = protocol lifecycle supervise reload admin cli limits status
+VG_BINS		 = $(VG_SUITES:%=$(BUILD)/tests/integration/check_%)
+VG_SLOW		 = 5
+# Check tags of the tests left out, each for a reason that is valgrind's,
+# not forkline's: "proctitle", ps shows valgrind's command line, not the
+# process title forkline writes over its own argv.
+VG_EXCLUDE_TAGS	 = proctitle
+
+.PHONY: check-valgrind
+
+check-valgrind: sanitize-deps $(BIN)/forkline $(VG_BINS) | test-deps
+	@echo "== check-valgrind: $$(valgrind --version), suites: $(VG_SUITES)"
+	@FORKLINE_TEST_SLOW=$(VG_SLOW) CK_EXCLUDE_TAGS="$(VG_EXCLUDE_TAGS)" \
+	    tests/valgrind/run \
+	    $(abspath $(BIN))/forkline $(VG_BINS)
