@@ -95,7 +95,18 @@ check: unit integration check-chaos-short
 unit: $(UNIT_BINS)
 	@tests/run-suites $(UNIT_BINS)
 
-all: $(BIN)/forkline $(BIN)/forkline-bench
+integration: $(BIN)/forkline $(BIN)/forkline-bench $(INTEG_BINS) | test-deps
+	@FORKLINE_BIN=$(abspath $(BIN))/forkline \
+	    FORKLINE_BENCH_BIN=$(abspath $(BIN))/forkline-bench \
+	    tests/run-suites $(INTEG_BINS)
+
+# The units name /usr/local paths; they are rewritten for PREFIX here. A
+# forkline.conf already installed is the operator's and is never replaced.
+install: $(BIN)/forkline $(BIN)/forkline-bench
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/forkline \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(BIN)/forkline $(DESTDIR)$(BINDIR)/forkline
+	install -m 0755 $(BIN)/forkline-bench $(DESTDIR)$(BINDIR)/forkline-bench
 	install -m 0644 conf/forkline.conf $(DESTDIR)$(SYSCONFDIR)/forkline/forkline.conf.example
 	test -e $(DESTDIR)$(SYSCONFDIR)/forkline/forkline.conf || \
 	    install -m 0644 conf/forkline.conf $(DESTDIR)$(SYSCONFDIR)/forkline/forkline.conf
