@@ -16,31 +16,9 @@
 
 #include "tests/support/harness.h"
 
-static long	 cpu_ticks(pid_t);
 static bool	 port_refuses(int);
 static int	 count_in_log(const struct server *, const char *);
 static Suite	*limits_suite(void);
-
-/* utime + stime of pid, in clock ticks, from /proc/PID/stat. */
-static long
-cpu_ticks(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long utime, stime;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	f = fopen(path, "r");
-	ck_assert_msg(f != NULL, "open %s: %s", path, strerror(errno));
-	ck_assert_msg(fgets(buf, sizeof(buf), f) != NULL, "read %s", path);
-	fclose(f);
-	/* Fields after the command name, which is in parentheses. */
-	p = strrchr(buf, ')');
-	ck_assert_msg(p != NULL && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d "
-	    "%*u %*u %*u %*u %*u %lu %lu", &utime, &stime) == 2,
-	    "parse %s: %s", path, buf);
-	return (long)(utime + stime);
-}
 
 static bool
 port_refuses(int port)
@@ -113,9 +91,9 @@ START_TEST(test_accept_emfile_backs_off)
 	client_send(fd, "PING\n");
 	ck_assert_msg(server_log_wait(&s, "pausing accepts", 5000),
 	    "no 'pausing accepts' line after EMFILE");
-	before = cpu_ticks(worker);
+	before = ps_cpu_ticks(worker);
 	harness_sleep_ms(2000);
-	used = cpu_ticks(worker) - before;
+	used = ps_cpu_ticks(worker) - before;
 	printf("check_limits: a worker out of fds used %ld clock ticks "
 	    "(of %ld a second) in 2 s\n", used, sysconf(_SC_CLK_TCK));
 	/* Spinning would burn ~200 ticks in 2 s; a 250 ms pause, ~0. */

@@ -56,7 +56,6 @@ static char	*json_peer(const char *json);
 static bool	 status_shows_peer(void *arg);
 static void	 bystander_served(const struct server *s);
 static int	 count_fds(pid_t pid);
-static long	 cpu_ticks(pid_t pid);
 static int	 connect_nonblocking(int port);
 static bool	 healthz_200(void *arg);
 static Suite	*security_suite(void);
@@ -453,26 +452,6 @@ count_fds(pid_t pid)
 	return n;
 }
 
-/* utime + stime of pid, in clock ticks, from /proc/PID/stat. */
-static long
-cpu_ticks(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long utime, stime;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	ck_assert_msg((f = fopen(path, "re")) != NULL, "%s: %s", path,
-	    strerror(errno));
-	ck_assert_msg(fgets(buf, sizeof(buf), f) != NULL, "read %s", path);
-	fclose(f);
-	p = strrchr(buf, ')');
-	ck_assert_msg(p != NULL && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d "
-	    "%*u %*u %*u %*u %*u %lu %lu", &utime, &stime) == 2,
-	    "parse %s: %s", path, buf);
-	return (long)(utime + stime);
-}
-
 /* Connect without waiting: the handshake completes, or not, meanwhile. */
 static int
 connect_nonblocking(int port)
@@ -521,9 +500,9 @@ START_TEST(test_admin_connection_flood)
 	for (i = 0; i < ADMIN_FLOOD; i++)
 		fds[i] = connect_nonblocking(port);
 	harness_sleep_ms(1000);
-	ticks = cpu_ticks(s.pid);
+	ticks = ps_cpu_ticks(s.pid);
 	harness_sleep_ms(1000);
-	ticks = cpu_ticks(s.pid) - ticks;
+	ticks = ps_cpu_ticks(s.pid) - ticks;
 	held = count_fds(s.pid) - base;
 	printf("check_security: %d admin connections at once: the master "
 	    "holds %d, used %ld clock ticks in 1 s\n", ADMIN_FLOOD, held,
@@ -569,9 +548,9 @@ START_TEST(test_admin_accept_emfile)
 		fds[i] = connect_nonblocking(port);
 	ck_assert_msg(server_log_wait(&s, "pausing admin accepts", 5000),
 	    "no \"pausing admin accepts\" in %s", s.log);
-	ticks = cpu_ticks(s.pid);
+	ticks = ps_cpu_ticks(s.pid);
 	harness_sleep_ms(1000);
-	ticks = cpu_ticks(s.pid) - ticks;
+	ticks = ps_cpu_ticks(s.pid) - ticks;
 	printf("check_security: the master out of fds used %ld clock ticks "
 	    "in 1 s\n", ticks);
 	ck_assert_msg(ticks < 30, "the master used %ld clock ticks in 1 s "

@@ -914,6 +914,26 @@ ps_rss_kb(pid_t pid)
 	return kb;
 }
 
+long
+ps_cpu_ticks(pid_t pid)
+{
+	char		 path[64], buf[1024], *p;
+	unsigned long	 utime, stime;
+	FILE		*f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	ck_assert_msg((f = fopen(path, "re")) != NULL, "%s: %s", path,
+	    strerror(errno));
+	ck_assert_msg(fgets(buf, sizeof(buf), f) != NULL, "read %s", path);
+	fclose(f);
+	/* Fields after the command name, which is in parentheses. */
+	p = strrchr(buf, ')');
+	ck_assert_msg(p != NULL && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d "
+	    "%*u %*u %*u %*u %*u %lu %lu", &utime, &stime) == 2,
+	    "parse %s: %s", path, buf);
+	return (long)(utime + stime);
+}
+
 bool
 ps_cmdline(pid_t pid, char *buf, size_t len)
 {

@@ -235,6 +235,8 @@ bool	 ps_alive(pid_t pid);		/* exists and is not a zombie */
 char	 ps_state(pid_t pid);
 /* Resident set size (VmRSS) in kB; -1 if unreadable. */
 long	 ps_rss_kb(pid_t pid);
+/* utime + stime of pid, in clock ticks, from /proc/PID/stat. */
+long	 ps_cpu_ticks(pid_t pid);
 int	 ps_children(pid_t pid, pid_t *out, int max);
 /* argv[0] of pid (text up to the first NUL, trailing blanks cut). */
 bool	 ps_cmdline(pid_t pid, char *buf, size_t len);
