@@ -859,42 +859,44 @@ ps_children(pid_t pid, pid_t *out, int max)
 	return n;
 }
 
-bool
-ps_alive(pid_t pid)
+/*
+ * The fields of /proc/PID/stat after the command name, in buf: "pid (comm)
+ * S ..." where comm may hold anything, so after the last ')'. NULL when
+ * the process is gone.
+ */
+static const char *
+proc_stat_fields(pid_t pid, char *buf, size_t len)
 {
-	char	 path[64], buf[512], *paren;
+	char	 path[64], *paren;
 	size_t	 n;
 	FILE	*f;
 
 	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
 	if ((f = fopen(path, "re")) == NULL)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
+		return NULL;
+	n = fread(buf, 1, len - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	/* "pid (comm) S ...": comm may hold anything, so the last ')'. */
 	if ((paren = strrchr(buf, ')')) == NULL || paren[1] == '\0')
-		return false;
-	return paren[2] != 'Z' && paren[2] != 'X';
+		return NULL;
+	return paren + 2;
+}
+
+bool
+ps_alive(pid_t pid)
+{
+	char	 st = ps_state(pid);
+
+	return st != '\0' && st != 'Z' && st != 'X';
 }
 
 char
 ps_state(pid_t pid)
 {
-	char	 path[64], buf[512], *paren;
-	size_t	 n;
-	FILE	*f;
+	char		 buf[512];
+	const char	*fields = proc_stat_fields(pid, buf, sizeof(buf));
 
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return '\0';
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* "pid (comm) S ...": comm may hold anything, so the last ')'. */
-	if ((paren = strrchr(buf, ')')) == NULL || paren[1] == '\0')
-		return '\0';
-	return paren[2];
+	return fields != NULL ? fields[0] : '\0';
 }
 
 long
@@ -917,20 +919,15 @@ ps_rss_kb(pid_t pid)
 long
 ps_cpu_ticks(pid_t pid)
 {
-	char		 path[64], buf[1024], *p;
+	char		 buf[1024] = "";
+	const char	*fields = proc_stat_fields(pid, buf, sizeof(buf));
 	unsigned long	 utime, stime;
-	FILE		*f;
 
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	ck_assert_msg((f = fopen(path, "re")) != NULL, "%s: %s", path,
-	    strerror(errno));
-	ck_assert_msg(fgets(buf, sizeof(buf), f) != NULL, "read %s", path);
-	fclose(f);
-	/* Fields after the command name, which is in parentheses. */
-	p = strrchr(buf, ')');
-	ck_assert_msg(p != NULL && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d "
-	    "%*u %*u %*u %*u %*u %lu %lu", &utime, &stime) == 2,
-	    "parse %s: %s", path, buf);
+	ck_assert_msg(fields != NULL, "/proc/%ld/stat: no such process",
+	    (long)pid);
+	ck_assert_msg(sscanf(fields, "%*c %*d %*d %*d %*d "
+	    "%*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) == 2,
+	    "parse /proc/%ld/stat: %s", (long)pid, buf);
 	return (long)(utime + stime);
 }
 

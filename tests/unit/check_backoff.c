@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "server/backoff.h"
+#include "tests/support/rng.h"
 
 #define T0	1000000		/* ms; any time well after the start */
 #define W	CRASHLOOP_WINDOW_MS
@@ -19,18 +20,6 @@ static void	 assert_delays(int64_t initial, int64_t max,
 		    const int64_t *want, size_t n);
 static void	 enter_loop(struct crashloop *c, int64_t start, int *logged);
 static Suite	*backoff_suite(void);
-
-/* xorshift32: fixed seed, same sequence everywhere. */
-static uint32_t
-rng(uint32_t *state)
-{
-	uint32_t x = *state;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	return *state = x;
-}
 
 /*
  * The header promises [delay/2, delay]; the halves are exact ones. Called

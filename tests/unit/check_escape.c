@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/escape.h"
+#include "tests/support/rng.h"
 
 #define RANDOM_ROUNDS	2000
 #define RANDOM_MAX	64
@@ -151,18 +152,6 @@ START_TEST(test_copy_cuts_whole_escapes)
 	ck_assert_uint_eq(esc_copy(out, 0, escaped), 0);
 }
 END_TEST
-
-/* xorshift32: fixed seed, same sequence everywhere. */
-static uint32_t
-rng(uint32_t *state)
-{
-	uint32_t x = *state;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	return *state = x;
-}
 
 static bool
 is_lower_hex(char c)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "worker/linebuf.h"
+#include "tests/support/rng.h"
 
 #define MAX_LINE	64
 
@@ -54,18 +55,6 @@ expect_line(struct linebuf *b, const char *text, size_t len, bool crlf)
 	ck_assert_uint_eq(l.len, len);
 	ck_assert_mem_eq(l.text, text, len);
 	ck_assert(l.crlf == crlf);
-}
-
-/* xorshift32: fixed seed, same sequence everywhere. */
-static uint32_t
-rng(uint32_t *state)
-{
-	uint32_t	 x = *state;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	return *state = x;
 }
 
 START_TEST(test_init_capacity)

@@ -1,0 +1,21 @@
+/*
+ * rng: xorshift32 for the unit tests. A fixed seed gives the same sequence
+ * everywhere, so a failure with random input can be replayed.
+ */
+#ifndef FORKLINE_TEST_RNG_H
+#define FORKLINE_TEST_RNG_H
+
+#include <stdint.h>
+
+static inline uint32_t
+rng(uint32_t *state)
+{
+	uint32_t	 x = *state;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return *state = x;
+}
+
+#endif
