@@ -64,6 +64,20 @@ started_pids(const struct server *s, pid_t *out, int max)
 	return n;
 }
 
+/* ", and the worker is still alive (state S)", or "" if it is gone. */
+static const char *
+still_alive(pid_t pid)
+{
+	static char	 text[64];
+	char		 state = ps_state(pid);
+
+	if (!ps_alive(pid))
+		return "";
+	snprintf(text, sizeof(text), ", and the worker is still alive "
+	    "(state %c)", state);
+	return text;
+}
+
 /* Wait for gone's replacement; assert exactly one pid is new. */
 static void
 assert_replaced(const struct server *s, pid_t gone, int n,
@@ -75,8 +89,7 @@ assert_replaced(const struct server *s, pid_t gone, int n,
 	ck_assert_msg(harness_wait_until(worker_replaced, &r, timeout_ms),
 	    "%s: expected worker %ld gone and the master back to %d workers "
 	    "within %d ms; it has %d children [%s]%s", what, (long)gone, n,
-	    timeout_ms, r.now.n, pidset_text(&r.now), ps_alive(gone) ?
-	    ", and the worker is still alive" : "");
+	    timeout_ms, r.now.n, pidset_text(&r.now), still_alive(gone));
 	for (i = 0; i < r.now.n; i++)
 		if (!pidset_has(before, r.now.pids[i]))
 			fresh++;

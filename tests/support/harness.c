@@ -2,6 +2,7 @@
  * harness: start forkline, talk to it, watch its processes. See harness.h.
  */
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -76,6 +77,23 @@ static int	 nlive;
 static pid_t	 live_owner;
 
 /*
+ * The tests crash workers on purpose (SIGSEGV, SIGABRT). Without this a
+ * machine with core dumps on would collect a core per crash, and writing
+ * one stretches the time a test waits for the crash to be seen (memcheck
+ * writes its own, some 20 MB, next to its log). Every server the harness
+ * starts inherits the limit.
+ */
+static void
+no_core_dumps(void)
+{
+	struct rlimit	 none = { 0, 0 };
+
+	if (setrlimit(RLIMIT_CORE, &none) == -1)
+		fprintf(stderr, "harness: setrlimit(RLIMIT_CORE, 0): %s\n",
+		    strerror(errno));
+}
+
+/*
  * Temporary directory.
  */
 
@@ -91,6 +109,7 @@ harness_init(void)
 		exit(1);
 	}
 	tmp_owner = getpid();
+	no_core_dumps();
 }
 
 void
