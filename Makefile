@@ -3,6 +3,9 @@
 #   make            build bin/forkline
 #   make run        build and run in the foreground on the embedded defaults
 #   make check      build and run every unit and integration test
+#   make build-tests  build everything make check runs, without running it
+#                   (make -j2 build-tests && make check: a parallel build,
+#                   then the tests one at a time, as their timing wants)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make clean
 #   make check-sanitize   the tests under ASan+UBSan, with clang and gcc
@@ -51,7 +54,8 @@ INTEG_SRCS  = $(wildcard tests/integration/check_*.c)
 INTEG_BINS  = $(INTEG_SRCS:tests/integration/%.c=$(BUILD)/tests/integration/%)
 SUPPORT_OBJS = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/support/*.c))
 
-.PHONY: all run check unit integration install uninstall clean deps test-deps
+.PHONY: all run check build-tests unit integration install uninstall clean \
+	deps test-deps
 
 all: $(BIN)/forkline $(BIN)/forkline-bench
 
@@ -138,5 +142,8 @@ include tests/chaos/chaos.mk
 include tests/fuzz/fuzz.mk
 include bench/run.mk
 include tests/sanitize.mk
+
+# After the includes: CHAOS_BINS comes from tests/chaos/chaos.mk.
+build-tests: all $(UNIT_BINS) $(INTEG_BINS) $(CHAOS_BINS)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
