@@ -2,6 +2,7 @@
 #
 #   make fuzz [FUZZ_SECONDS=60]   build every harness, run each for
 #                                 FUZZ_SECONDS on a scratch copy of its seeds
+#   make fuzz FUZZ_JOBS=2         two harnesses at a time (one per core)
 #   make fuzz-build               only build them (build/fuzz/fuzz_NAME)
 #   make fuzz-corpus              merge what the last run found that adds
 #                                 coverage into tests/fuzz/corpus/NAME
@@ -14,6 +15,7 @@
 
 FUZZ_CC		?= clang
 FUZZ_SECONDS	?= 60
+FUZZ_JOBS	?= 1
 FUZZ_SANITIZE	 = address,undefined
 FUZZ_CFLAGS	 = -std=c11 -D_GNU_SOURCE -DFORKLINE_VERSION='"$(VERSION)"' \
 		   -I. $(WARNINGS) $(PKG_CFLAGS) -g -O1 \
@@ -28,7 +30,7 @@ FUZZ_BINS	 = $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 .PHONY: fuzz fuzz-build fuzz-corpus fuzz-deps
 
 fuzz: fuzz-build
-	@tests/fuzz/run-fuzz run $(FUZZ_SECONDS) $(FUZZ_BINS)
+	@FUZZ_JOBS=$(FUZZ_JOBS) tests/fuzz/run-fuzz run $(FUZZ_SECONDS) $(FUZZ_BINS)
 
 fuzz-corpus: fuzz-build
 	@tests/fuzz/run-fuzz merge 0 $(FUZZ_BINS)
