@@ -50,7 +50,6 @@ static void	 expect_silence(int fd, const char *after);
 static size_t	 send_some(int fd, const void *data, size_t len,
 		    int timeout_ms);
 static int	 connect_small_rcvbuf(int port);
-static int	 local_port(int fd);
 static void	 reset_close(int fd);
 static void	 assert_no_worker_exit(const struct server *s);
 static Suite	*hostile_suite(void);
@@ -186,17 +185,6 @@ connect_small_rcvbuf(int port)
 	ck_assert_msg(connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0,
 	    "connect to 127.0.0.1:%d: %s", port, strerror(errno));
 	return fd;
-}
-
-static int
-local_port(int fd)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-
-	ck_assert_msg(getsockname(fd, (struct sockaddr *)&sin, &len) == 0,
-	    "getsockname: %s", strerror(errno));
-	return ntohs(sin.sin_port);
 }
 
 /* Close with SO_LINGER 0: the kernel sends RST instead of FIN. */
@@ -538,7 +526,7 @@ START_TEST(test_never_reads)
 			break;
 	}
 	snprintf(want, sizeof(want), "127.0.0.1:%d: send timeout after %d ms; "
-	    "closing", local_port(fd), SEND_TIMEOUT_MS);
+	    "closing", client_local_port(fd), SEND_TIMEOUT_MS);
 	/* While the victim is stuck, the other worker answers. */
 	client_request(hold, "PING\n", "PONG\n");
 	ck_assert_msg(server_log_wait(&s, want, HARNESS_REPLY_MS), "no \"%s\" "

@@ -430,18 +430,6 @@ assert_pings(int port)
 	close(fd);
 }
 
-/* The local port of a client connection. */
-static int
-local_port(int fd)
-{
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
-
-	ck_assert_msg(getsockname(fd, (struct sockaddr *)&sin, &len) == 0,
-	    "getsockname: %s", strerror(errno));
-	return ntohs(sin.sin_port);
-}
-
 /*
  * 1. Daemon mode: -d returns 0 once the detached master is up; the pid
  * file names it (titled "forkline: master", in a session of its own, not
@@ -905,7 +893,7 @@ START_TEST(test_access_log)
 
 	/* QUIT after two requests. */
 	fd = client_connect(s.port);
-	port = local_port(fd);
+	port = client_local_port(fd);
 	client_request(fd, "PING\n", "PONG\n");
 	client_request(fd, "ECHO hi\n", "hi\n");
 	client_request(fd, "QUIT\n", "BYE\n");
@@ -915,7 +903,7 @@ START_TEST(test_access_log)
 
 	/* Idle past idle_timeout. */
 	fd = client_connect(s.port);
-	port = local_port(fd);
+	port = client_local_port(fd);
 	client_request(fd, "PING\n", "PONG\n");
 	client_expect(fd, "BYE idle timeout\n");
 	client_expect_close(fd, false);
@@ -927,7 +915,7 @@ START_TEST(test_access_log)
 
 	/* Control characters and a quote, then the client closes. */
 	fd = client_connect(s.port);
-	port = local_port(fd);
+	port = client_local_port(fd);
 	client_request(fd, "PING\n", "PONG\n");
 	client_send(fd, nasty);
 	r = client_read_line(fd, line, sizeof(line), HARNESS_REPLY_MS);
@@ -950,7 +938,7 @@ START_TEST(test_access_log)
 	ck_assert_msg(file_size(acc) == 0, "after SIGUSR1 expected a new, "
 	    "empty %s, its size is %ld", acc, file_size(acc));
 	fd = client_connect(s.port);
-	port = local_port(fd);
+	port = client_local_port(fd);
 	client_request(fd, "QUIT\n", "BYE\n");
 	client_expect_close(fd, false);
 	close(fd);

@@ -515,26 +515,34 @@ registry_atexit(void)
  * Servers.
  */
 
-int
-harness_listen_tcp(int *port)
+/* A TCP socket with SO_REUSEADDR, and 127.0.0.1:port in sin, to bind. */
+static int
+loopback_socket(struct sockaddr_in *sin, int port)
 {
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
-	int			 fd, on = 1;
+	int	 fd, on = 1;
 
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ck_assert_msg(fd != -1, "socket: %s", strerror(errno));
 	ck_assert_msg(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
 	    sizeof(on)) == 0, "SO_REUSEADDR: %s", strerror(errno));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons((uint16_t)port);
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return fd;
+}
+
+int
+harness_listen_tcp(int *port)
+{
+	struct sockaddr_in	 sin;
+	int			 fd;
+
+	fd = loopback_socket(&sin, 0);
 	ck_assert_msg(bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0,
 	    "bind 127.0.0.1:0: %s", strerror(errno));
 	ck_assert_msg(listen(fd, 1024) == 0, "listen: %s", strerror(errno));
-	ck_assert_msg(getsockname(fd, (struct sockaddr *)&sin, &len) == 0,
-	    "getsockname: %s", strerror(errno));
-	*port = ntohs(sin.sin_port);
+	*port = client_local_port(fd);
 	return fd;
 }
 
@@ -1257,6 +1265,17 @@ client_connect_unix(const char *path)
 }
 
 int
+client_local_port(int fd)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof(sin);
+
+	ck_assert_msg(getsockname(fd, (struct sockaddr *)&sin, &len) == 0,
+	    "getsockname: %s", strerror(errno));
+	return ntohs(sin.sin_port);
+}
+
+int
 client_open(const struct server *s)
 {
 	return s->unix_path[0] != '\0' ? client_connect_unix(s->unix_path) :
@@ -1607,17 +1626,9 @@ bool
 harness_port_bindable(int port)
 {
 	struct sockaddr_in	 sin;
-	int			 fd, on = 1;
+	int			 fd = loopback_socket(&sin, port);
 	bool			 ok;
 
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ck_assert_msg(fd != -1, "socket: %s", strerror(errno));
-	ck_assert_msg(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
-	    sizeof(on)) == 0, "SO_REUSEADDR: %s", strerror(errno));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	ok = bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
 	    listen(fd, 1) == 0;
 	close(fd);
