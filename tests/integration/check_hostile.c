@@ -40,7 +40,6 @@
 #define FLOOD_LIMIT_MS		40000	/* every connection served by then */
 
 static void	 start_conf(struct server *s, const char *conf);
-static void	 bystander_ping(const struct server *s);
 static int	 hold_worker(const struct server *s, pid_t *pid);
 static void	 assert_next_served_by(const struct server *s, pid_t pid,
 		    const char *after);
@@ -66,16 +65,6 @@ start_conf(struct server *s, const char *conf)
 
 	harness_write_file(path, sizeof(path), "hostile-", ".conf", conf);
 	server_start(s, args);
-}
-
-/* Another client, on its own connection, is answered in time. */
-static void
-bystander_ping(const struct server *s)
-{
-	int fd = client_open(s);
-
-	client_request(fd, "PING\n", "PONG\n");
-	close(fd);
 }
 
 /*
@@ -243,7 +232,7 @@ START_TEST(test_line_lengths)
 	client_send(fd, line);
 	expect_silence(fd, "a line of max_line bytes and a lone \"\\r\"");
 	client_request(fd, "\n", want);
-	bystander_ping(&s);
+	client_ping(&s);
 
 	/* One over, the newline with it: the error, then the close. */
 	snprintf(line, sizeof(line), "ECHO %0*d\n", MAX_LINE - 4, 0);
@@ -293,7 +282,7 @@ START_TEST(test_line_lengths)
 	close(fd);
 	free(big);
 
-	bystander_ping(&s);
+	client_ping(&s);
 	assert_no_worker_exit(&s);
 	server_stop_expect_zero(&s);
 }
@@ -349,7 +338,7 @@ START_TEST(test_nul_and_invalid_utf8)
 		    binary_cases[i].reqlen);
 	for (i = 0; i < sizeof(binary_cases) / sizeof(binary_cases[0]); i++)
 		expect_bytes(fd, binary_cases[i].reply, binary_cases[i].replen);
-	bystander_ping(&s);
+	client_ping(&s);
 	close(fd);
 	assert_no_worker_exit(&s);
 	server_stop_expect_zero(&s);
@@ -390,7 +379,7 @@ START_TEST(test_carriage_returns)
 	client_send_bytes(fd, crs, MAX_LINE + 1);
 	expect_silence(fd, "max_line + 1 bytes of \"\\r\"");
 	client_request(fd, "\n", unknown);
-	bystander_ping(&s);
+	client_ping(&s);
 
 	/* One more "\r" and it can no longer be a line. */
 	client_send_bytes(fd, crs, MAX_LINE + 2);
@@ -405,7 +394,7 @@ START_TEST(test_carriage_returns)
 	client_expect_close(fd, true);
 	close(fd);
 
-	bystander_ping(&s);
+	client_ping(&s);
 	assert_no_worker_exit(&s);
 	server_stop_expect_zero(&s);
 }
@@ -440,7 +429,7 @@ START_TEST(test_slowloris)
 		}
 		/* Meanwhile the other worker serves others. */
 		if (!bystander_done && harness_now_ms() - t0 >= 500) {
-			bystander_ping(&s);
+			client_ping(&s);
 			bystander_done = true;
 		}
 		/*
@@ -582,7 +571,7 @@ START_TEST(test_half_close)
 	    harness_quote(got, len < 40 ? len : 40), client_result_name(how));
 	free(got);
 	close(fd);
-	bystander_ping(&s);
+	client_ping(&s);
 	assert_no_worker_exit(&s);
 	server_stop_expect_zero(&s);
 }
@@ -682,7 +671,7 @@ START_TEST(test_sleep_blob_bounds)
 
 	t0 = harness_now_ms();
 	client_send(fd, "SLEEP 300\n");
-	bystander_ping(&s);
+	client_ping(&s);
 	client_expect(fd, "OK\n");
 	ck_assert_msg(harness_now_ms() - t0 >= 300, "SLEEP 300 answered after "
 	    "%lld ms", (long long)(harness_now_ms() - t0));
@@ -926,7 +915,7 @@ START_TEST(test_connection_flood)
 	close(ep);
 	free(conns);
 
-	bystander_ping(&s);
+	client_ping(&s);
 	ck_assert_msg(ps_alive(s.pid), "the master %ld is gone", (long)s.pid);
 	server_wait_workers(&s, FLOOD_WORKERS, after);
 	for (i = 0; i < FLOOD_WORKERS; i++) {

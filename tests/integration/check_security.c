@@ -54,21 +54,10 @@ static char	*http_body(int port, const char *path, size_t *len);
 static bool	 printable_text(const char *text, size_t len, size_t *bad);
 static char	*json_peer(const char *json);
 static bool	 status_shows_peer(void *arg);
-static void	 bystander_served(const struct server *s);
 static int	 count_fds(pid_t pid);
 static int	 connect_nonblocking(int port);
 static bool	 healthz_200(void *arg);
 static Suite	*security_suite(void);
-
-/* A client of the service is answered. */
-static void
-bystander_served(const struct server *s)
-{
-	int fd = client_open(s);
-
-	client_request(fd, "PING\n", "PONG\n");
-	close(fd);
-}
 
 /* Is inode among the sockets pid has open? */
 static bool
@@ -516,7 +505,7 @@ START_TEST(test_admin_connection_flood)
 		close(fds[i]);
 	ck_assert_msg(harness_wait_until(healthz_200, &port, 15000),
 	    "/healthz did not answer 200 within 15 s of the flood's end");
-	bystander_served(&s);
+	client_ping(&s);
 	server_stop_expect_zero(&s);
 }
 END_TEST
@@ -557,7 +546,7 @@ START_TEST(test_admin_accept_emfile)
 	    "while it could not accept admin connections: it spins", ticks);
 	ck_assert(!server_log_contains(&s, "Error from accept"));
 	/* The service itself is not the master's: it goes on. */
-	bystander_served(&s);
+	client_ping(&s);
 	for (i = 0; i < 64; i++)
 		close(fds[i]);
 	ck_assert_msg(prlimit(s.pid, RLIMIT_NOFILE, &old, NULL) == 0,

@@ -97,15 +97,6 @@ assert_replaced(const struct server *s, pid_t gone, int n,
 	    "found %d (before [%s])", what, fresh, pidset_text(before));
 }
 
-static void
-assert_pings(const struct server *s)
-{
-	int	 fd = client_open(s);
-
-	client_request(fd, "PING\n", "PONG\n");
-	close(fd);
-}
-
 /*
  * 1. SIGSEGV one worker of four: it is replaced by a new pid and the
  * master logs its crash exactly once.
@@ -129,7 +120,7 @@ START_TEST(test_crash_replaced)
 	snprintf(needle, sizeof(needle), "(pid %ld) crashed", (long)victim);
 	assert_log(&s, log_wait_count(&s, needle, 0, 1, HARNESS_READY_MS),
 	    needle, "expected a master line \"worker N %s: ...\"", needle);
-	assert_pings(&s);
+	client_ping(&s);
 	harness_sleep_ms(300);	/* room for a duplicate to show */
 	assert_log(&s, log_count(&s, needle, 0) == 1, needle, "expected "
 	    "exactly one \"%s\" line, found %d", needle,
@@ -333,7 +324,7 @@ START_TEST(test_hung_worker)
 	    (long)victim);
 	assert_log(&s, log_count(&s, "crashed", 0) == 0, "crashed",
 	    "a worker killed as hung was also reported as crashed");
-	assert_pings(&s);
+	client_ping(&s);
 	server_stop_expect_zero(&s);
 }
 END_TEST
@@ -514,7 +505,7 @@ START_TEST(test_dynamic_grow_shrink)
 	    "retiring", "the load is over (peak %d workers): expected at most "
 	    "%d workers (max_spare 4 + min_spare 1 + 1) within 10 s, the "
 	    "master has %d", peak, c.max, c.n);
-	assert_pings(&s);
+	client_ping(&s);
 	server_stop_expect_zero(&s);
 }
 END_TEST
@@ -546,7 +537,7 @@ START_TEST(test_ttin_ttou)
 		    "in the log", strsignal(steps[i].sig), steps[i].line);
 		server_wait_workers(&s, steps[i].n, pids);
 	}
-	assert_pings(&s);
+	client_ping(&s);
 	server_stop_expect_zero(&s);
 }
 END_TEST

@@ -1282,6 +1282,16 @@ client_open(const struct server *s)
 	    client_connect(s->port);
 }
 
+/* The server answers a new client: PING on its own connection, then close. */
+void
+client_ping(const struct server *s)
+{
+	int	 fd = client_open(s);
+
+	client_request(fd, "PING\n", "PONG\n");
+	close(fd);
+}
+
 void
 client_send_bytes(int fd, const void *data, size_t len)
 {

@@ -252,6 +252,7 @@ int	 client_connect(int port);
 int	 client_connect_unix(const char *path);
 int	 client_open(const struct server *s);	/* TCP or unix, as s says */
 int	 client_local_port(int fd);	/* the port of this end of fd */
+void	 client_ping(const struct server *s);	/* PING on a new connection */
 void	 client_send(int fd, const char *text);
 void	 client_send_bytes(int fd, const void *data, size_t len);
 /*

@@ -8,26 +8,14 @@
 #include <stdlib.h>
 
 #include "bench/histogram.h"
+#include "tests/support/rng.h"
 
 #define SAMPLES	200000
 
 /* Big: one per test, not on the stack. */
 static struct histogram	 h1, h2, h3;
 
-static uint64_t	 rng(uint64_t *state);
 static Suite	*histogram_suite(void);
-
-/* xorshift64: fixed seed, same sequence everywhere. */
-static uint64_t
-rng(uint64_t *state)
-{
-	uint64_t	 x = *state;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *state = x;
-}
 
 START_TEST(test_exact_below_128)
 {
@@ -92,8 +80,8 @@ START_TEST(test_relative_error_bound)
 	int		 i;
 
 	for (i = 0; i < SAMPLES; i++) {
-		v = rng(&seed);
-		v >>= rng(&seed) % 64;
+		v = rng64(&seed);
+		v >>= rng64(&seed) % 64;
 		if (v == 0)
 			continue;
 		lo = hist_bucket_low(hist_index(v));
@@ -217,7 +205,7 @@ START_TEST(test_merge)
 	hist_reset(&h2);
 	hist_reset(&h3);
 	for (n = 0; n < 10000; n++) {
-		v = rng(&seed) >> (rng(&seed) % 50 + 14);
+		v = rng64(&seed) >> (rng64(&seed) % 50 + 14);
 		hist_record(n % 3 == 0 ? &h1 : &h2, v);
 		hist_record(&h3, v);
 	}
