@@ -64,17 +64,17 @@ started_pids(const struct server *s, pid_t *out, int max)
 	return n;
 }
 
-/* ", and the worker is still alive (state S)", or "" if it is gone. */
+/* ", and the worker is still alive (state S, ...)", or "" if it is gone. */
 static const char *
 still_alive(pid_t pid)
 {
-	static char	 text[64];
-	char		 state = ps_state(pid);
+	static char	 text[256];
+	char		 what[192];
 
 	if (!ps_alive(pid))
 		return "";
-	snprintf(text, sizeof(text), ", and the worker is still alive "
-	    "(state %c)", state);
+	snprintf(text, sizeof(text), ", and the worker is still alive (%s)",
+	    ps_describe(pid, what, sizeof(what)));
 	return text;
 }
 
@@ -618,9 +618,24 @@ supervise_suite(void)
 	Suite	*s = suite_create("supervise");
 	TCase	*tc;
 
-	tc = tcase_create("crash");
+	/*
+	 * Tagged: memcheck does not always deliver a SIGSEGV sent with
+	 * kill(2). It arrives through valgrind's handler for faults, which
+	 * queues it by hand when the worker is running rather than waiting
+	 * in a system call; in 3 of 15 runs here it was never delivered, and
+	 * the worker went on waking in epoll_pwait with no signal pending.
+	 * make check-valgrind leaves it out. The crash-loop tests below
+	 * crash workers with raise(3), which memcheck delivers, and this one
+	 * runs in make check and under both sanitizers.
+	 */
+	tc = tcase_create("crash-kill");
+	tcase_set_tags(tc, "kill-sigsegv");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_crash_replaced);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("crash");
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_crash_loop_backoff);
 	tcase_add_test(tc, test_young_killed_after_serving);
 	tcase_add_test(tc, test_crash_loop_summary);

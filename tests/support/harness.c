@@ -926,6 +926,53 @@ ps_state(pid_t pid)
 	return fields != NULL ? fields[0] : '\0';
 }
 
+/* The text after "key:" in /proc/PID/status, blanks cut; "?" if none. */
+static void
+proc_status_field(pid_t pid, const char *key, char *out, size_t len)
+{
+	char	 path[64], line[256];
+	size_t	 klen = strlen(key);
+	FILE	*f;
+
+	snprintf(out, len, "?");
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
+			snprintf(out, len, "%s", line + klen + 1 +
+			    strspn(line + klen + 1, " \t"));
+			out[strcspn(out, "\n")] = '\0';
+			break;
+		}
+	fclose(f);
+}
+
+const char *
+ps_describe(pid_t pid, char *buf, size_t len)
+{
+	char	 path[64], wchan[64] = "?", pnd[32], shd[32], blk[32];
+	char	 state = ps_state(pid);
+	FILE	*f;
+
+	if (state == '\0') {
+		snprintf(buf, len, "gone");
+		return buf;
+	}
+	snprintf(path, sizeof(path), "/proc/%ld/wchan", (long)pid);
+	if ((f = fopen(path, "re")) != NULL) {
+		if (fgets(wchan, sizeof(wchan), f) == NULL)
+			snprintf(wchan, sizeof(wchan), "?");
+		fclose(f);
+	}
+	proc_status_field(pid, "SigPnd", pnd, sizeof(pnd));
+	proc_status_field(pid, "ShdPnd", shd, sizeof(shd));
+	proc_status_field(pid, "SigBlk", blk, sizeof(blk));
+	snprintf(buf, len, "state %c, waiting in %s, signals pending %s, "
+	    "shared pending %s, blocked %s", state, wchan, pnd, shd, blk);
+	return buf;
+}
+
 long
 ps_rss_kb(pid_t pid)
 {

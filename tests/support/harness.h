@@ -233,6 +233,12 @@ bool	 ps_alive(pid_t pid);		/* exists and is not a zombie */
 /* The state letter of /proc/PID/stat ('R', 'S', 'T', 'Z' ...); '\0' if
  * there is no such process. */
 char	 ps_state(pid_t pid);
+/*
+ * What a process that should be gone is doing, for a failure message:
+ * "state S, waiting in do_epoll_wait, signals pending 0, shared pending
+ * 0, blocked 0" (the masks in hex from /proc/PID/status), or "gone".
+ */
+const char *ps_describe(pid_t pid, char *buf, size_t len);
 /* Resident set size (VmRSS) in kB; -1 if unreadable. */
 long	 ps_rss_kb(pid_t pid);
 /* utime + stime of pid, in clock ticks, from /proc/PID/stat. */
