@@ -247,32 +247,6 @@ pidfile_pid(const char *path)
 	return pid > 0 && pid < INT_MAX ? (pid_t)pid : 0;
 }
 
-/* The line "Name:\t..." of /proc/PID/status, without its name; "" if none. */
-static void
-proc_status(pid_t pid, const char *name, char *out, size_t len)
-{
-	char	 path[64], line[512];
-	size_t	 nlen = strlen(name);
-	FILE	*f;
-
-	out[0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, name, nlen) == 0 && line[nlen] == ':') {
-			snprintf(out, len, "%s", line + nlen + 1 +
-			    strspn(line + nlen + 1, " \t"));
-			out[strcspn(out, "\n")] = '\0';
-			nlen = strlen(out);
-			while (nlen > 0 && (out[nlen - 1] == ' ' ||
-			    out[nlen - 1] == '\t'))
-				out[--nlen] = '\0';
-			break;
-		}
-	fclose(f);
-}
-
 /*
  * The groups initgroups(user, gid) gives, as /proc/PID/status "Groups:"
  * lists them (ascending, space-separated).
@@ -584,7 +558,7 @@ proc_caps(pid_t pid, const char *name)
 {
 	char	 text[64];
 
-	proc_status(pid, name, text, sizeof(text));
+	ps_status_field(pid, name, text, sizeof(text));
 	ck_assert_msg(text[0] != '\0', "no %s: in /proc/%ld/status", name,
 	    (long)pid);
 	return strtoull(text, NULL, 16);
@@ -627,8 +601,8 @@ START_TEST(test_privilege_drop)
 	server_start(&s, args);
 	server_wait_workers(&s, 2, kids);
 
-	proc_status(s.pid, "Uid", uid, sizeof(uid));
-	proc_status(s.pid, "Gid", gid, sizeof(gid));
+	ps_status_field(s.pid, "Uid", uid, sizeof(uid));
+	ps_status_field(s.pid, "Gid", gid, sizeof(gid));
 	ck_assert_msg(ids_are(uid, 0) && ids_are(gid, 0), "%s: the master "
 	    "runs with Uid: %s Gid: %s, expected root", c->what, uid, gid);
 	want_caps = MASTER_CAPS & proc_caps(getpid(), "CapEff");
@@ -640,10 +614,10 @@ START_TEST(test_privilege_drop)
 		ck_assert_msg(harness_wait_until(title_is_worker, &kids[i],
 		    HARNESS_READY_MS), "%s: pid %ld never became a worker",
 		    c->what, (long)kids[i]);
-		proc_status(kids[i], "Uid", uid, sizeof(uid));
-		proc_status(kids[i], "Gid", gid, sizeof(gid));
-		proc_status(kids[i], "Groups", groups, sizeof(groups));
-		proc_status(kids[i], "NoNewPrivs", nnp, sizeof(nnp));
+		ps_status_field(kids[i], "Uid", uid, sizeof(uid));
+		ps_status_field(kids[i], "Gid", gid, sizeof(gid));
+		ps_status_field(kids[i], "Groups", groups, sizeof(groups));
+		ps_status_field(kids[i], "NoNewPrivs", nnp, sizeof(nnp));
 		ck_assert_msg(ids_are(uid, want_uid) && ids_are(gid, want_gid),
 		    "%s: worker %ld has Uid: %s Gid: %s, expected uid %ld gid "
 		    "%ld throughout", c->what, (long)kids[i], uid, gid,

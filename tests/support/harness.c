@@ -926,23 +926,26 @@ ps_state(pid_t pid)
 	return fields != NULL ? fields[0] : '\0';
 }
 
-/* The text after "key:" in /proc/PID/status, blanks cut; "?" if none. */
-static void
-proc_status_field(pid_t pid, const char *key, char *out, size_t len)
+void
+ps_status_field(pid_t pid, const char *name, char *out, size_t len)
 {
-	char	 path[64], line[256];
-	size_t	 klen = strlen(key);
+	char	 path[64], line[512];
+	size_t	 nlen = strlen(name);
 	FILE	*f;
 
-	snprintf(out, len, "?");
+	out[0] = '\0';
 	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
 	if ((f = fopen(path, "re")) == NULL)
 		return;
 	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
-			snprintf(out, len, "%s", line + klen + 1 +
-			    strspn(line + klen + 1, " \t"));
+		if (strncmp(line, name, nlen) == 0 && line[nlen] == ':') {
+			snprintf(out, len, "%s", line + nlen + 1 +
+			    strspn(line + nlen + 1, " \t"));
 			out[strcspn(out, "\n")] = '\0';
+			nlen = strlen(out);
+			while (nlen > 0 && (out[nlen - 1] == ' ' ||
+			    out[nlen - 1] == '\t'))
+				out[--nlen] = '\0';
 			break;
 		}
 	fclose(f);
@@ -965,9 +968,9 @@ ps_describe(pid_t pid, char *buf, size_t len)
 			snprintf(wchan, sizeof(wchan), "?");
 		fclose(f);
 	}
-	proc_status_field(pid, "SigPnd", pnd, sizeof(pnd));
-	proc_status_field(pid, "ShdPnd", shd, sizeof(shd));
-	proc_status_field(pid, "SigBlk", blk, sizeof(blk));
+	ps_status_field(pid, "SigPnd", pnd, sizeof(pnd));
+	ps_status_field(pid, "ShdPnd", shd, sizeof(shd));
+	ps_status_field(pid, "SigBlk", blk, sizeof(blk));
 	snprintf(buf, len, "state %c, waiting in %s, signals pending %s, "
 	    "shared pending %s, blocked %s", state, wchan, pnd, shd, blk);
 	return buf;

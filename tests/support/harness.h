@@ -233,6 +233,9 @@ bool	 ps_alive(pid_t pid);		/* exists and is not a zombie */
 /* The state letter of /proc/PID/stat ('R', 'S', 'T', 'Z' ...); '\0' if
  * there is no such process. */
 char	 ps_state(pid_t pid);
+/* The line "Name:\t..." of /proc/PID/status without its name and
+ * surrounding blanks; "" if there is none. */
+void	 ps_status_field(pid_t pid, const char *name, char *out, size_t len);
 /*
  * What a process that should be gone is doing, for a failure message:
  * "state S, waiting in do_epoll_wait, signals pending 0, shared pending
