@@ -230,6 +230,16 @@ future_abandon_output(struct future *f)
 	complete_if_ready(f);
 }
 
+int
+future_collect(struct future *f)
+{
+	int r = future_reap(f);
+
+	if (r == 1 && !f->done && future_buffer(f) != FUTURE_EOF)
+		future_abandon_output(f);
+	return r;
+}
+
 void
 future_cancel(struct future *f, int64_t grace_ms)
 {

@@ -102,6 +102,13 @@ int	 future_reap(struct future *f);
  */
 void	 future_abandon_output(struct future *f);
 
+/*
+ * On SIGCHLD: future_reap, and once the child is gone read its pipe out;
+ * if the pipe is not at EOF then (a grandchild holds the write end), stop
+ * waiting for it, so the future completes. Returns future_reap's value.
+ */
+int	 future_collect(struct future *f);
+
 /* SIGTERM now; future_cancel_tick sends SIGKILL once grace_ms is over. */
 void	 future_cancel(struct future *f, int64_t grace_ms);
 void	 future_cancel_tick(struct future *f);

@@ -32,7 +32,4 @@ void	 format_time(const struct timespec *ts, char *buf, size_t len);
 int64_t	 now_ms(void);
 int64_t	 now_us(void);
 
-/* "exited with status 3", "killed by signal 9 (Killed)", "...(core dumped)" */
-void	 describe_wait_status(int status, char *buf, size_t len);
-
 #endif

@@ -12,13 +12,12 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "server/daemon.h"
 
-#define EXIT_USAGE	64
-#define EXIT_OSERR	71
 
 static int	 ready_fd = -1;	/* daemon: write end to the waiting parent */
 
@@ -110,7 +109,7 @@ pidfile_signal(const char *path, const char *name)
 	if (i == sizeof(names) / sizeof(names[0])) {
 		fprintf(stderr, "forkline: -s %s: unknown signal name (stop, "
 		    "quit, reload, reopen, upgrade)\n", name);
-		return EXIT_USAGE;
+		return EX_USAGE;
 	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		fprintf(stderr, "forkline: %s: %s: is forkline running?\n",
@@ -129,7 +128,7 @@ pidfile_signal(const char *path, const char *name)
 	if (kill(pid, names[i].sig) == -1) {
 		fprintf(stderr, "forkline: kill(%ld, SIG%s): %s\n", (long)pid,
 		    sigabbrev_np(names[i].sig), strerror(errno));
-		return EXIT_OSERR;
+		return EX_OSERR;
 	}
 	return 0;
 }
@@ -147,28 +146,28 @@ daemon_start(void)
 	pid_t pid;
 
 	if (pipe2(fds, O_CLOEXEC) == -1)
-		fatal(EXIT_OSERR, "daemon: pipe");
+		fatal(EX_OSERR, "daemon: pipe");
 	fflush(NULL);
 	if ((pid = fork()) == -1)
-		fatal(EXIT_OSERR, "daemon: fork");
+		fatal(EX_OSERR, "daemon: fork");
 	if (pid > 0) {
 		close(fds[1]);
 		if (read(fds[0], &code, 1) != 1) {
 			waitpid(pid, &status, 0);
-			code = EXIT_OSERR;
+			code = EX_OSERR;
 		}
 		_exit(code);
 	}
 	close(fds[0]);
 	if (setsid() == -1)
-		fatal(EXIT_OSERR, "daemon: setsid");
+		fatal(EX_OSERR, "daemon: setsid");
 	/* Not a session leader: it can never acquire a terminal again. */
 	if ((pid = fork()) == -1)
-		fatal(EXIT_OSERR, "daemon: fork");
+		fatal(EX_OSERR, "daemon: fork");
 	if (pid > 0)
 		_exit(0);
 	if (chdir("/") == -1)
-		fatal(EXIT_OSERR, "daemon: chdir /");
+		fatal(EX_OSERR, "daemon: chdir /");
 	ready_fd = fds[1];
 }
 

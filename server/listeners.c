@@ -14,10 +14,10 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "server/master.h"
+#include "server/listeners.h"
 
-static int	 listeners_inherit(struct master *, int, char **);
-static int	 listeners_bind(struct master *);
+static int	 listeners_inherit(struct core *, int, char **);
+static int	 listeners_bind(struct core *);
 static int	 open_one(const struct conf *, const char *, struct listener *);
 
 /*
@@ -25,7 +25,7 @@ static int	 open_one(const struct conf *, const char *, struct listener *);
  * harness) bound them, and configured addresses are ignored.
  */
 static int
-listeners_inherit(struct master *m, int n, char **names)
+listeners_inherit(struct core *c, int n, char **names)
 {
 	struct listener *l;
 	bool named;
@@ -36,7 +36,7 @@ listeners_inherit(struct master *m, int n, char **names)
 		    "supported", n, CONF_LISTEN_MAX);
 		return -1;
 	}
-	m->inherited = true;
+	c->inherited = true;
 	for (i = 0; i < n; i++) {
 		fd = SD_LISTEN_FDS_START + i;
 		if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0) {
@@ -50,7 +50,7 @@ listeners_inherit(struct master *m, int n, char **names)
 			log_error("fd %d from LISTEN_FDS: fcntl", fd);
 			return -1;
 		}
-		l = &m->listeners[m->nlisteners++];
+		l = &c->listeners[c->nlisteners++];
 		l->fd = fd;
 		net_local_addr(fd, &l->addr);
 		/*
@@ -58,17 +58,17 @@ listeners_inherit(struct master *m, int n, char **names)
 		 * from our configuration: a reload may change them and unix
 		 * socket files are ours to remove.
 		 */
-		l->owned = m->upgrade_from != 0;
+		l->owned = c->upgrade_from != 0;
 		memcpy(l->spec, l->addr.text, sizeof(l->spec));
 		/* sd_listen_fds_with_names says "unknown" for no name. */
 		named = names != NULL && strcmp(names[i], "unknown") != 0;
 		log_info("listening on %s (fd %d%s%s%s from %s)", l->addr.text,
 		    fd, named ? ", \"" : "", named ? names[i] : "",
-		    named ? "\"" : "", m->upgrade_from != 0 ?
+		    named ? "\"" : "", c->upgrade_from != 0 ?
 		    "the old master" : "the service manager");
 	}
-	if (m->upgrade_from != 0) {
-		m->inherited = false;
+	if (c->upgrade_from != 0) {
+		c->inherited = false;
 		return 0;
 	}
 	log_info("using %d socket%s passed in LISTEN_FDS; the listen "
@@ -104,15 +104,15 @@ open_one(const struct conf *conf, const char *text, struct listener *l)
 }
 
 static int
-listeners_bind(struct master *m)
+listeners_bind(struct core *c)
 {
 	int i;
 
-	for (i = 0; i < m->conf.nlisten; i++) {
-		if (open_one(&m->conf, m->conf.listen[i],
-		    &m->listeners[m->nlisteners]) == -1)
+	for (i = 0; i < c->conf.nlisten; i++) {
+		if (open_one(&c->conf, c->conf.listen[i],
+		    &c->listeners[c->nlisteners]) == -1)
 			return -1;
-		m->nlisteners++;
+		c->nlisteners++;
 	}
 	return 0;
 }
@@ -124,27 +124,27 @@ listeners_bind(struct master *m)
  * current set is untouched. Listeners from LISTEN_FDS never change.
  */
 int
-listeners_update(struct master *m, const struct conf *next,
+listeners_update(const struct core *c, const struct conf *next,
     struct listener *out, int *nout)
 {
 	struct net_addr want;
 	char err[CONF_ERR_MAX];
 	int i, j, n = 0;
 
-	if (m->inherited) {
-		memcpy(out, m->listeners, sizeof(m->listeners));
-		*nout = m->nlisteners;
+	if (c->inherited) {
+		memcpy(out, c->listeners, sizeof(c->listeners));
+		*nout = c->nlisteners;
 		return 0;
 	}
 	for (i = 0; i < next->nlisten; i++) {
 		if (net_parse_addr(next->listen[i], &want, err,
 		    sizeof(err)) == -1)
 			goto fail;
-		for (j = 0; j < m->nlisteners; j++)
-			if (strcmp(m->listeners[j].spec, want.text) == 0)
+		for (j = 0; j < c->nlisteners; j++)
+			if (strcmp(c->listeners[j].spec, want.text) == 0)
 				break;
-		if (j < m->nlisteners) {
-			out[n++] = m->listeners[j];
+		if (j < c->nlisteners) {
+			out[n++] = c->listeners[j];
 			continue;
 		}
 		if (open_one(next, next->listen[i], &out[n]) == -1)
@@ -155,10 +155,10 @@ listeners_update(struct master *m, const struct conf *next,
 	return 0;
 fail:
 	for (i = 0; i < n; i++) {
-		for (j = 0; j < m->nlisteners; j++)
-			if (out[i].fd == m->listeners[j].fd)
+		for (j = 0; j < c->nlisteners; j++)
+			if (out[i].fd == c->listeners[j].fd)
 				break;
-		if (j == m->nlisteners)
+		if (j == c->nlisteners)
 			listeners_close_set(&out[i], 1);
 	}
 	return -1;
@@ -170,7 +170,7 @@ fail:
  * variables are unset so that no child takes the sockets for its own.
  */
 int
-listeners_open(struct master *m)
+listeners_open(struct core *c)
 {
 	char **names = NULL;
 	int n = sd_listen_fds_with_names(1, &names), r, i;
@@ -181,8 +181,8 @@ listeners_open(struct master *m)
 		return -1;
 	}
 	if (n == 0)
-		return listeners_bind(m);
-	r = listeners_inherit(m, n, names);
+		return listeners_bind(c);
+	r = listeners_inherit(c, n, names);
 	for (i = 0; names != NULL && names[i] != NULL; i++)
 		free(names[i]);
 	free(names);
@@ -205,15 +205,10 @@ listeners_close_set(struct listener *set, int n)
 }
 
 void
-listeners_close(struct master *m)
+listeners_close(struct core *c)
 {
-	int i;
-
-	/* Handing over to a new master: its sockets, its files. */
-	for (i = 0; m->handover && i < m->nlisteners; i++)
-		m->listeners[i].owned = false;
-	listeners_close_set(m->listeners, m->nlisteners);
-	m->nlisteners = 0;
+	listeners_close_set(c->listeners, c->nlisteners);
+	c->nlisteners = 0;
 }
 
 /*
@@ -222,19 +217,29 @@ listeners_close(struct master *m)
  * Unix sockets have no such counter and count as empty.
  */
 int
-listeners_queued(const struct master *m)
+listeners_queued(const struct core *c)
 {
 	struct tcp_info ti;
 	socklen_t len;
 	int i, n = 0;
 
-	for (i = 0; i < m->nlisteners; i++) {
-		if (m->listeners[i].addr.ss.ss_family == AF_UNIX)
+	for (i = 0; i < c->nlisteners; i++) {
+		if (c->listeners[i].addr.ss.ss_family == AF_UNIX)
 			continue;
 		len = sizeof(ti);
-		if (getsockopt(m->listeners[i].fd, IPPROTO_TCP, TCP_INFO, &ti,
+		if (getsockopt(c->listeners[i].fd, IPPROTO_TCP, TCP_INFO, &ti,
 		    &len) == 0)
 			n += (int)ti.tcpi_unacked;
 	}
 	return n;
+}
+
+/* After a handover the sockets and their files are the new master's. */
+void
+listeners_disown(struct core *c)
+{
+	int i;
+
+	for (i = 0; i < c->nlisteners; i++)
+		c->listeners[i].owned = false;
 }

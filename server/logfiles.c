@@ -8,12 +8,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/log.h"
-#include "server/master.h"
+#include "server/logfiles.h"
 
 static int	 open_access(const struct creds *, const char *);
 
@@ -39,7 +38,7 @@ open_access(const struct creds *creds, const char *path)
  * reload that changes the user). -1 (logged) leaves what was open.
  */
 int
-logfiles_open(struct master *m, const struct conf *conf,
+logfiles_open(struct core *c, const struct conf *conf,
     const struct creds *creds)
 {
 	char err[CONF_ERR_MAX];
@@ -56,57 +55,52 @@ logfiles_open(struct master *m, const struct conf *conf,
 		log_error("[log] access_log: %s", conf->access_log);
 		return -1;
 	}
-	if (m->access_fd != -1 && fd != -1) {
+	if (c->access_fd != -1 && fd != -1) {
 		/* Same fd number for the workers already running. */
-		if (dup2(fd, m->access_fd) == -1) {
+		if (dup2(fd, c->access_fd) == -1) {
 			log_error("[log] access_log: dup2");
 			close(fd);
 			return -1;
 		}
 		close(fd);
 	} else {
-		if (m->access_fd != -1)
-			close(m->access_fd);
-		m->access_fd = fd;
+		if (c->access_fd != -1)
+			close(c->access_fd);
+		c->access_fd = fd;
 	}
 	return 0;
 }
 
-/* SIGUSR1: reopen ours, then tell every worker to reopen theirs. */
-void
-logfiles_reopen(struct master *m)
+/*
+ * SIGUSR1: reopen the master's own. The hub then tells every worker to
+ * reopen theirs. Returns how many could not be reopened (logged).
+ */
+int
+logfiles_reopen(const struct core *c)
 {
-	int fd, i, failed = 0;
+	int fd, failed = 0;
 
 	if (log_reopen() == -1) {
 		log_warn("SIGUSR1: reopening the log file");
 		failed++;
 	}
-	if (m->access_fd != -1) {
-		if ((fd = open_access(&m->creds, m->conf.access_log)) == -1 ||
-		    dup2(fd, m->access_fd) == -1) {
+	if (c->access_fd != -1) {
+		if ((fd = open_access(&c->creds, c->conf.access_log)) == -1 ||
+		    dup2(fd, c->access_fd) == -1) {
 			log_warn("SIGUSR1: reopening the access log %s",
-			    m->conf.access_log);
+			    c->conf.access_log);
 			failed++;
 		}
 		if (fd != -1)
 			close(fd);
 	}
-	for (i = 0; i < m->slots_hi; i++)
-		if (m->slots[i].state != SLOT_EMPTY)
-			kill(m->slots[i].pid, SIGUSR1);
-	if (failed == 0)
-		log_info("SIGUSR1: log files reopened");
-	else
-		log_warnx("SIGUSR1: %d log file%s could not be reopened; the "
-		    "old one%s still in use", failed, failed == 1 ? "" : "s",
-		    failed == 1 ? " is" : "s are");
+	return failed;
 }
 
 void
-logfiles_close(struct master *m)
+logfiles_close(struct core *c)
 {
-	if (m->access_fd != -1)
-		close(m->access_fd);
-	m->access_fd = -1;
+	if (c->access_fd != -1)
+		close(c->access_fd);
+	c->access_fd = -1;
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -20,8 +21,6 @@
 #include "server/status.h"
 #include "server/master.h"
 
-#define EXIT_USAGE	64
-#define EXIT_CONFIG	78
 
 struct options {
 	struct conf_source	 src;
@@ -141,7 +140,7 @@ usage_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputs(" (try 'forkline -h')\n", stderr);
-	exit(EXIT_USAGE);
+	exit(EX_USAGE);
 }
 
 static void
@@ -226,7 +225,7 @@ save_argv(int argc, char **argv)
 
 	if ((copy = calloc((size_t)argc + 1, sizeof(*copy))) == NULL) {
 		perror("forkline: calloc");
-		exit(71);
+		exit(EX_OSERR);
 	}
 	for (i = 0; i < argc; i++)
 		copy[i] = (char *)keep_string(argv[i]);
@@ -242,7 +241,7 @@ self_path(void)
 
 	if ((n = readlink("/proc/self/exe", buf, sizeof(buf) - 1)) == -1) {
 		perror("forkline: readlink /proc/self/exe");
-		exit(71);
+		exit(EX_OSERR);
 	}
 	buf[n] = '\0';
 	return keep_string(buf);
@@ -257,7 +256,7 @@ keep_string(const char *s)
 		return NULL;
 	if ((copy = strdup(s)) == NULL) {
 		perror("forkline: strdup");
-		exit(71);
+		exit(EX_OSERR);
 	}
 	return copy;
 }
@@ -298,7 +297,7 @@ prepare_daemon(struct conf_source *src, struct conf *conf)
 		if ((path = realpath(src->path, NULL)) == NULL) {
 			fprintf(stderr, "forkline: %s: %s\n", src->path,
 			    strerror(errno));
-			exit(EXIT_CONFIG);
+			exit(EX_CONFIG);
 		}
 		free((char *)src->path);	/* keep_source's copy */
 		src->path = path;
@@ -336,7 +335,7 @@ build_conf(const struct conf_source *src, struct conf *conf)
 	case CONF_ERR_FILE:
 	case CONF_ERR_INVALID:
 		fprintf(stderr, "forkline: %s\n", err);
-		exit(EXIT_CONFIG);
+		exit(EX_CONFIG);
 	}
 }
 

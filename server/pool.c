@@ -84,3 +84,16 @@ pool_adjust(struct pool_limits *l, int step)
 	l->max_spare += step;
 	return 0;
 }
+
+void
+pool_limits_from_conf(const struct conf *conf, struct pool_limits *out)
+{
+	*out = (struct pool_limits){
+		.mode = conf->pool_mode,
+		.target = conf->workers,
+		.min_spare = conf->min_spare,
+		.max_spare = conf->max_spare,
+		.max = conf->max_workers,
+		.idle_grace_ms = POOL_IDLE_GRACE_MS,
+	};
+}

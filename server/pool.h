@@ -35,6 +35,13 @@ struct pool_decision {
 	int64_t		 surplus_since_ms; /* carry into the next view */
 };
 
+/* Idle workers above max_spare must stay idle this long to be retired. */
+#define POOL_IDLE_GRACE_MS	2000
+
+/* The limits a configuration sets (at start, on a reload or its undo). */
+void		 pool_limits_from_conf(const struct conf *conf,
+		    struct pool_limits *out);
+
 struct pool_decision pool_decide(const struct pool_limits *limits,
 		    const struct pool_view *view);
 

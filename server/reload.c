@@ -1,140 +1,160 @@
 /*
- * reload: SIGHUP. The new configuration is first built in a one-shot child
- * (a future): a parser fault there cannot take the master down, and a bad
- * file is reported with the child's message while nothing changes. When
- * it is good, the master builds it too, opens any new listeners, starts
- * generation N+1 and, once that generation is ready, drains generation N
- * within the grace period. Listeners are shared, so no connection is
- * refused in between.
+ * reload: see reload.h. Listeners are shared by every generation, so no
+ * connection is refused while one drains and the next starts.
  */
 #include <event2/event.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "common/proc.h"
-#include <stdbool.h>
-#include "server/master.h"
+#include "server/listeners.h"
+#include "server/logfiles.h"
+#include "server/reload.h"
 
 static void	 check_child(int, void *);
 static void	 on_check_pipe(evutil_socket_t, short, void *);
 static void	 on_check_done(struct future *, const struct future_result *,
 		    void *);
-static void	 apply(struct master *);
+static void	 check_end(struct reload *);
 static bool	 listener_in(const struct listener *, int, int);
 static void	 close_missing(struct listener *, int, const struct listener *,
 		    int, bool);
-static void	 set_limits(struct master *);
-static void	 drain_old_generations(struct master *);
+
+void
+reload_init(struct reload *rl, const struct core *core, struct event *wake)
+{
+	memset(rl, 0, sizeof(*rl));
+	rl->core = core;
+	rl->news.wake = wake;
+	future_init(&rl->check);
+}
+
+/* Safe on a reload never set up (the master failed before). */
+void
+reload_free(struct reload *rl)
+{
+	if (rl->core == NULL)
+		return;
+	check_end(rl);
+	future_free(&rl->check);
+}
 
 /* In the child: build the configuration as the master would. */
 static void
 check_child(int fd, void *arg)
 {
-	struct master *m = arg;
+	const struct reload *rl = arg;
 	char err[CONF_ERR_MAX];
 	struct conf next;
 	ssize_t n;
 
 	proctitle_set("forkline: config check");
-	if (conf_build(m->source, &next, err, sizeof(err)) == CONF_OK)
+	if (conf_build(rl->core->source, &next, err, sizeof(err)) == CONF_OK)
 		_exit(0);
 	n = write(fd, err, strlen(err));
 	(void)n;
-	_exit(78);
+	_exit(EX_CONFIG);
 }
 
-void
-reload_start(struct master *m)
+int
+reload_check_start(struct reload *rl)
 {
+	const struct core *core = rl->core;
 	struct future_spec spec = {
 		.type = FUTURE_STRING,
 		.max_output = CONF_ERR_MAX,
 		.on_done = on_check_done,
-		.arg = m,
+		.arg = rl,
 	};
 
-	if (m->state != MASTER_RUNNING)
-		return;
-	/*
-	 * The file may have been edited again after the reload under way
-	 * read it: run one more when this one ends, however many SIGHUPs
-	 * came meanwhile.
-	 */
-	if (m->checking || m->reloading) {
-		if (!m->reload_queued)
-			log_info("SIGHUP: a reload is under way; another "
-			    "follows when it ends");
-		m->reload_queued = true;
-		return;
-	}
-	m->reload_queued = false;
+	rl->queued = false;
 	log_info("SIGHUP: checking configuration %s",
-	    m->source->path != NULL ? m->source->path : "(no file: defaults "
-	    "and command line)");
-	if (future_spawn(&m->check, &spec, check_child, m) == -1) {
+	    core->source->path != NULL ? core->source->path : "(no file: "
+	    "defaults and command line)");
+	if (future_spawn(&rl->check, &spec, check_child, rl) == -1) {
 		log_warn("reload: cannot start the configuration check");
-		return;
+		return -1;
 	}
-	m->check_ev = event_new(m->base, m->check.fd, EV_READ | EV_PERSIST,
-	    on_check_pipe, m);
-	if (m->check_ev == NULL || event_add(m->check_ev, NULL) == -1)
-		fatalx(71, "cannot watch the configuration check");
-	m->checking = true;
-	sd_reloading(m);
+	rl->check_ev = event_new(core->base, rl->check.fd,
+	    EV_READ | EV_PERSIST, on_check_pipe, rl);
+	if (rl->check_ev == NULL || event_add(rl->check_ev, NULL) == -1)
+		fatalx(EX_OSERR, "cannot watch the configuration check");
+	return 0;
+}
+
+void
+reload_queue(struct reload *rl, const char *why)
+{
+	if (!rl->queued)
+		log_info("SIGHUP: %s; another follows when it ends",
+		    why);
+	rl->queued = true;
+}
+
+bool
+reload_take_queued(struct reload *rl)
+{
+	bool queued = rl->queued;
+
+	rl->queued = false;
+	return queued;
+}
+
+static void
+check_end(struct reload *rl)
+{
+	if (rl->check_ev != NULL) {
+		event_free(rl->check_ev);
+		rl->check_ev = NULL;
+	}
 }
 
 static void
 on_check_pipe(evutil_socket_t fd, short what, void *arg)
 {
-	struct master *m = arg;
+	struct reload *rl = arg;
 
 	(void)fd;
 	(void)what;
-	if (future_buffer(&m->check) == FUTURE_AGAIN)
+	if (future_buffer(&rl->check) == FUTURE_AGAIN)
 		return;
-	event_free(m->check_ev);
-	m->check_ev = NULL;
+	check_end(rl);
 }
 
-/* From SIGCHLD: the check child is reaped by its own pid like workers. */
+/* A future that never ran has pid 0, which waitpid must never see. */
 void
-reload_reap(struct master *m)
+reload_reap(struct reload *rl)
 {
-	if (!m->checking || future_reap(&m->check) != 1)
-		return;
-	if (!m->check.done && future_buffer(&m->check) != FUTURE_EOF)
-		future_abandon_output(&m->check);
+	if (rl->check.pid > 0 && !rl->check.done)
+		future_collect(&rl->check);
 }
 
 static void
 on_check_done(struct future *f, const struct future_result *r, void *arg)
 {
-	struct master *m = arg;
+	struct reload *rl = arg;
 	char how[128];
 
-	if (m->check_ev != NULL) {
-		event_free(m->check_ev);
-		m->check_ev = NULL;
-	}
-	m->checking = false;
+	check_end(rl);
 	if (r->exited && r->code == 0) {
 		future_free(f);
-		apply(m);
+		news_post(&rl->news, RELOAD_NEWS_ACCEPTED);
 		return;
 	}
-	if (r->exited && r->code == 78)
+	if (r->exited && r->code == EX_CONFIG)
 		log_errorx("reload: %s; still serving generation %u with the "
 		    "previous configuration", (const char *)future_output(f,
-		    NULL), m->generation);
+		    NULL), rl->core->generation);
 	else {
 		future_describe(r, how, sizeof(how));
 		log_errorx("reload: the configuration check %s; still serving "
 		    "generation %u with the previous configuration", how,
-		    m->generation);
+		    rl->core->generation);
 	}
 	future_free(f);
-	sd_reload_failed(m);
+	news_post(&rl->news, RELOAD_NEWS_REJECTED);
 }
 
 static bool
@@ -165,159 +185,102 @@ close_missing(struct listener *set, int n, const struct listener *keep,
 	}
 }
 
-/*
- * Take the new configuration: new workers get the new listener set, but
- * the old one is kept (prev_*) until the new generation serves, so a
- * reload that fails later can be undone whole.
- */
-static void
-apply(struct master *m)
+/* Build what the new configuration needs; -1 (logged) if it cannot. */
+static int
+prepare(struct core *core, struct conf *next, struct creds *creds,
+    struct listener *set, int *n)
 {
-	struct listener next_set[CONF_LISTEN_MAX];
 	char err[CONF_ERR_MAX];
+
+	if (conf_build(core->source, next, err, sizeof(err)) != CONF_OK ||
+	    creds_resolve(next, creds, err, sizeof(err)) == -1) {
+		log_errorx("reload: %s; configuration unchanged", err);
+		return -1;
+	}
+	if (listeners_update(core, next, set, n) == -1) {
+		log_errorx("reload: cannot open the new listeners; still "
+		    "serving generation %u unchanged", core->generation);
+		return -1;
+	}
+	if (logfiles_open(core, next, creds) == -1) {
+		log_errorx("reload: cannot open the new log files; still "
+		    "serving generation %u unchanged", core->generation);
+		close_missing(set, *n, core->listeners, core->nlisteners,
+		    false);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * New workers get the new listener set, but the old one is kept (prev_*)
+ * until the new generation serves, so a reload that fails later can be
+ * undone whole.
+ */
+int
+reload_apply(struct reload *rl, struct core *core)
+{
+	struct listener set[CONF_LISTEN_MAX];
 	struct creds creds;
 	struct conf next;
-	int n, i;
+	int n;
 
-	if (conf_build(m->source, &next, err, sizeof(err)) != CONF_OK) {
-		log_errorx("reload: %s; configuration unchanged", err);
-		sd_reload_failed(m);
-		return;
-	}
-	if (creds_resolve(&next, &creds, err, sizeof(err)) == -1) {
-		log_errorx("reload: %s; configuration unchanged", err);
-		sd_reload_failed(m);
-		return;
-	}
-	if (listeners_update(m, &next, next_set, &n) == -1) {
-		log_errorx("reload: cannot open the new listeners; still "
-		    "serving generation %u unchanged", m->generation);
-		sd_reload_failed(m);
-		return;
-	}
-	if (logfiles_open(m, &next, &creds) == -1) {
-		log_errorx("reload: cannot open the new log files; still "
-		    "serving generation %u unchanged", m->generation);
-		close_missing(next_set, n, m->listeners, m->nlisteners, false);
-		sd_reload_failed(m);
-		return;
-	}
-	if (strcmp(next.admin_listen, m->conf.admin_listen) != 0)
+	if (prepare(core, &next, &creds, set, &n) == -1)
+		return -1;
+	if (strcmp(next.admin_listen, core->conf.admin_listen) != 0)
 		log_warnx("reload: [admin] listen changes only on a restart or "
 		    "an upgrade; the admin endpoint stays on %s",
-		    m->conf.admin_listen);
-	memcpy(m->prev_listeners, m->listeners, sizeof(m->listeners));
-	m->prev_nlisteners = m->nlisteners;
-	m->prev_conf = m->conf;
-	m->prev_creds = m->creds;
-	m->creds = creds;
-	memcpy(m->listeners, next_set, (size_t)n * sizeof(*next_set));
-	m->nlisteners = n;
-	m->conf = next;
-	memcpy(m->conf.admin_listen, m->prev_conf.admin_listen,
-	    sizeof(m->conf.admin_listen));
+		    core->conf.admin_listen);
+	memcpy(rl->prev_listeners, core->listeners, sizeof(core->listeners));
+	rl->prev_nlisteners = core->nlisteners;
+	rl->prev_conf = core->conf;
+	rl->prev_creds = core->creds;
+	core->creds = creds;
+	memcpy(core->listeners, set, (size_t)n * sizeof(*set));
+	core->nlisteners = n;
+	memcpy(next.admin_listen, core->conf.admin_listen,
+	    sizeof(next.admin_listen));
+	core->conf = next;
 	log_set_level(next.log_level);
-	set_limits(m);
-	master_arm_tick(m);
-	m->generation++;
-	m->reloading = true;
-	m->reload_deadline_ms = now_ms() + next.worker_timeout_ms;
+	core->generation++;
+	rl->deadline_ms = now_ms() + next.worker_timeout_ms;
 	log_info("reload: configuration accepted; starting generation %u "
-	    "with %d workers", m->generation, next.workers);
-	for (i = 0; i < next.workers; i++)
-		supervise_spawn(m);
+	    "with %d workers", core->generation, next.workers);
+	return 0;
 }
 
-static void
-set_limits(struct master *m)
+bool
+reload_overdue(const struct reload *rl, int64_t now)
 {
-	m->limits = (struct pool_limits){
-		.mode = m->conf.pool_mode,
-		.target = m->conf.workers,
-		.min_spare = m->conf.min_spare,
-		.max_spare = m->conf.max_spare,
-		.max = m->conf.max_workers,
-		.idle_grace_ms = m->limits.idle_grace_ms,
-	};
+	return now >= rl->deadline_ms;
 }
 
-static void
-drain_old_generations(struct master *m)
-{
-	int i, n = 0;
-
-	for (i = 0; i < m->slots_hi; i++) {
-		struct slot *s = &m->slots[i];
-
-		if (s->generation == m->generation || s->state == SLOT_EMPTY ||
-		    s->state == SLOT_DRAINING)
-			continue;
-		supervise_stop(m, s, STOP_RELOAD);
-		n++;
-	}
-	close_missing(m->prev_listeners, m->prev_nlisteners, m->listeners,
-	    m->nlisteners, true);
-	m->prev_nlisteners = 0;
-	log_info("reload: generation %u serving; draining %d workers of "
-	    "older generations", m->generation, n);
-}
-
-/* Called as each worker becomes ready while a reload is under way. */
 void
-reload_worker_ready(struct master *m)
+reload_commit(struct reload *rl, struct core *core)
 {
-	int ready = supervise_count(m, SLOT_IDLE, m->generation) +
-	    supervise_count(m, SLOT_BUSY, m->generation);
-
-	if (ready < m->conf.workers)
-		return;
-	m->reloading = false;
-	drain_old_generations(m);
-	sd_worker_ready(m);
+	close_missing(rl->prev_listeners, rl->prev_nlisteners,
+	    core->listeners, core->nlisteners, true);
+	rl->prev_nlisteners = 0;
 }
 
-/*
- * From the tick: a new generation that is not ready by worker_timeout
- * (its workers crash before their first report, say) is stopped and the
- * previous generation, configuration and listeners stay as they were.
- */
 void
-reload_tick(struct master *m)
+reload_undo(struct reload *rl, struct core *core)
 {
-	unsigned failed = m->generation;
-	int i;
+	unsigned failed = core->generation;
 
-	if (m->reload_queued && !m->checking && !m->reloading) {
-		reload_start(m);
-		return;
-	}
-	if (!m->reloading || now_ms() < m->reload_deadline_ms)
-		return;
 	log_errorx("reload: generation %u was not ready within %lld ms; "
 	    "stopping it, generation %u keeps serving with the previous "
-	    "configuration", failed, (long long)m->conf.worker_timeout_ms,
+	    "configuration", failed, (long long)core->conf.worker_timeout_ms,
 	    failed - 1);
-	m->reloading = false;
-	for (i = 0; i < m->slots_hi; i++) {
-		struct slot *s = &m->slots[i];
-
-		if (s->generation != failed)
-			continue;
-		s->restart_pending = false;
-		supervise_stop(m, s, STOP_RELOAD);
-	}
-	close_missing(m->listeners, m->nlisteners, m->prev_listeners,
-	    m->prev_nlisteners, false);
-	memcpy(m->listeners, m->prev_listeners, sizeof(m->listeners));
-	m->nlisteners = m->prev_nlisteners;
-	m->prev_nlisteners = 0;
-	m->conf = m->prev_conf;
-	m->creds = m->prev_creds;
-	if (logfiles_open(m, &m->conf, &m->creds) == -1)
+	close_missing(core->listeners, core->nlisteners, rl->prev_listeners,
+	    rl->prev_nlisteners, false);
+	memcpy(core->listeners, rl->prev_listeners, sizeof(core->listeners));
+	core->nlisteners = rl->prev_nlisteners;
+	rl->prev_nlisteners = 0;
+	core->conf = rl->prev_conf;
+	core->creds = rl->prev_creds;
+	if (logfiles_open(core, &core->conf, &core->creds) == -1)
 		log_errorx("reload: cannot reopen the previous log files");
-	log_set_level(m->conf.log_level);
-	set_limits(m);
-	master_arm_tick(m);
-	m->generation = failed - 1;
-	sd_reload_failed(m);
+	log_set_level(core->conf.log_level);
+	core->generation = failed - 1;
 }

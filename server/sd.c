@@ -1,14 +1,5 @@
 /*
- * sd: telling the service manager (systemd's sd_notify protocol) what the
- * master is doing. Every call is harmless when NOTIFY_SOCKET is not set.
- *
- *   READY=1             once min_ready workers have reported ready
- *   STATUS=...          every few seconds: workers, connections, req/s
- *   RELOADING=1 + MONOTONIC_USEC   on SIGHUP; READY=1 when it is over
- *   STOPPING=1          on a stop, with EXTEND_TIMEOUT_USEC for the drain
- *   WATCHDOG=1          at half of WATCHDOG_USEC, from the event loop, so
- *                       it stops if the loop stops
- *   MAINPID=            from a new master after a binary upgrade
+ * sd: see sd.h.
  */
 #include <event2/event.h>
 #include <inttypes.h>
@@ -22,7 +13,7 @@
 
 #include "common/log.h"
 #include "common/proc.h"
-#include "server/master.h"
+#include "server/sd.h"
 
 #define STATUS_INTERVAL_MS	5000
 /* Beyond the grace period, for the master's own exit. */
@@ -32,8 +23,8 @@ static void	 on_status(evutil_socket_t, short, void *);
 static void	 on_watchdog(evutil_socket_t, short, void *);
 static void	 notify(const char *fmt, ...)
 		    __attribute__((format(printf, 1, 2)));
-static int	 serving(const struct master *);
-static void	 status_text(struct master *, char *, size_t);
+static void	 sd_status(struct sd *);
+static void	 status_text(struct sd *, char *, size_t);
 
 static void
 notify(const char *fmt, ...)
@@ -49,43 +40,38 @@ notify(const char *fmt, ...)
 		log_warnx("sd_notify(%s): %s", buf, strerror(-r));
 }
 
-static int
-serving(const struct master *m)
-{
-	return supervise_count(m, SLOT_IDLE, m->generation) +
-	    supervise_count(m, SLOT_BUSY, m->generation);
-}
-
 /* "4 workers (1 busy, 3 idle), 1834 connections, 52 req/s, 0 restarts" */
 static void
-status_text(struct master *m, char *buf, size_t len)
+status_text(struct sd *sd, char *buf, size_t len)
 {
+	const struct supervisor *sup = sd->sup;
 	struct totals t;
-	int64_t now = now_ms(), span = now - m->status_at_ms;
+	int64_t now = now_ms(), span = now - sd->status_at_ms;
 	double rate = 0;
 
-	supervise_totals(m, &t);
-	if (span > 0 && t.requests >= m->status_requests)
-		rate = (double)(t.requests - m->status_requests) * 1000 / span;
+	supervise_totals(sup, &t);
+	if (span > 0 && t.requests >= sd->status_requests)
+		rate = (double)(t.requests - sd->status_requests) * 1000 / span;
 	snprintf(buf, len, "%d workers (%d busy, %d idle), %" PRIu64
-	    " connections, %.0f req/s, %u restarts", supervise_alive(m),
-	    supervise_count(m, SLOT_BUSY, 0), supervise_count(m, SLOT_IDLE, 0),
-	    t.connections, rate, m->restarts);
-	m->status_requests = t.requests;
-	m->status_at_ms = now;
+	    " connections, %.0f req/s, %u restarts", supervise_alive(sup),
+	    supervise_count(sup, SLOT_BUSY, 0),
+	    supervise_count(sup, SLOT_IDLE, 0), t.connections, rate,
+	    sup->restarts);
+	sd->status_requests = t.requests;
+	sd->status_at_ms = now;
 }
 
-void
-sd_status(struct master *m)
+static void
+sd_status(struct sd *sd)
 {
 	char text[200];
 
-	if (m->notify == NULL && !m->live)
+	if (sd->notify == NULL && !sd->live)
 		return;
-	status_text(m, text, sizeof(text));
-	if (m->notify != NULL)
+	status_text(sd, text, sizeof(text));
+	if (sd->notify != NULL)
 		notify("STATUS=%s", text);
-	if (m->live) {
+	if (sd->live) {
 		char line[220];
 
 		snprintf(line, sizeof(line), "forkline: %s", text);
@@ -112,30 +98,35 @@ on_watchdog(evutil_socket_t fd, short what, void *arg)
 
 /* Timers for STATUS and the watchdog, if there is a manager to tell. */
 int
-sd_init(struct master *m)
+sd_init(struct sd *sd, const struct core *core,
+    const struct supervisor *sup, bool live)
 {
 	struct timeval tv = { STATUS_INTERVAL_MS / 1000, 0 };
 	uint64_t usec;
 
-	m->notify = getenv("NOTIFY_SOCKET");
+	memset(sd, 0, sizeof(*sd));
+	sd->core = core;
+	sd->sup = sup;
+	sd->live = live;
+	sd->notify = getenv("NOTIFY_SOCKET");
 	/* The live line (--live, a terminal) is refreshed every second. */
-	if (m->live)
+	if (sd->live)
 		tv = (struct timeval){ 1, 0 };
-	if (m->notify == NULL && !m->live)
+	if (sd->notify == NULL && !sd->live)
 		return 0;
-	m->status_timer = event_new(m->base, -1, EV_PERSIST, on_status, m);
-	if (m->status_timer == NULL || event_add(m->status_timer, &tv) == -1)
+	sd->status_timer = event_new(core->base, -1, EV_PERSIST, on_status, sd);
+	if (sd->status_timer == NULL || event_add(sd->status_timer, &tv) == -1)
 		return -1;
-	if (m->notify == NULL)
+	if (sd->notify == NULL)
 		return 0;
-	m->status_at_ms = now_ms();
+	sd->status_at_ms = now_ms();
 	if (sd_watchdog_enabled(0, &usec) > 0) {
 		tv.tv_sec = (time_t)(usec / 2 / 1000000);
 		tv.tv_usec = (suseconds_t)(usec / 2 % 1000000);
-		m->watchdog_timer = event_new(m->base, -1, EV_PERSIST,
-		    on_watchdog, m);
-		if (m->watchdog_timer == NULL ||
-		    event_add(m->watchdog_timer, &tv) == -1)
+		sd->watchdog_timer = event_new(core->base, -1, EV_PERSIST,
+		    on_watchdog, sd);
+		if (sd->watchdog_timer == NULL ||
+		    event_add(sd->watchdog_timer, &tv) == -1)
 			return -1;
 		log_info("systemd watchdog: WATCHDOG=1 every %" PRIu64 " ms",
 		    usec / 2000);
@@ -144,50 +135,42 @@ sd_init(struct master *m)
 }
 
 void
-sd_free(struct master *m)
+sd_free(struct sd *sd)
 {
-	if (m->live)
+	if (sd->live)
 		log_set_live(NULL);
-	if (m->status_timer != NULL)
-		event_free(m->status_timer);
-	if (m->watchdog_timer != NULL)
-		event_free(m->watchdog_timer);
+	if (sd->status_timer != NULL)
+		event_free(sd->status_timer);
+	if (sd->watchdog_timer != NULL)
+		event_free(sd->watchdog_timer);
 }
 
-/*
- * As workers become ready: READY=1 once min_ready of the current
- * generation serve (all of start when min_ready is 0). After a reload it
- * ends the RELOADING state.
- */
-void
-sd_worker_ready(struct master *m)
+bool
+sd_ready(struct sd *sd, int serving)
 {
-	int want = m->conf.min_ready > 0 ? m->conf.min_ready :
-	    m->conf.workers;
-
-	if (m->ready_sent || m->reloading || serving(m) < want)
-		return;
-	m->ready_sent = true;
-	log_info("ready: %d worker%s serving", serving(m),
-	    serving(m) == 1 ? "" : "s");
-	if (m->notify != NULL) {
+	if (sd->ready_sent || serving < core_ready_target(sd->core))
+		return false;
+	sd->ready_sent = true;
+	log_info("ready: %d worker%s serving", serving,
+	    serving == 1 ? "" : "s");
+	if (sd->notify != NULL) {
 		/* After an upgrade we are the service's main process now. */
-		if (m->upgrade_from != 0)
+		if (sd->core->upgrade_from != 0)
 			notify("MAINPID=%ld\nREADY=1", (long)getpid());
 		else
 			notify("READY=1");
-		sd_status(m);
+		sd_status(sd);
 	}
-	upgrade_announce(m);
+	return true;
 }
 
 void
-sd_reloading(struct master *m)
+sd_reloading(struct sd *sd)
 {
 	struct timespec ts;
 
-	m->ready_sent = false;
-	if (m->notify == NULL)
+	sd->ready_sent = false;
+	if (sd->notify == NULL)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	notify("RELOADING=1\nMONOTONIC_USEC=%" PRIu64 "\nSTATUS=reloading",
@@ -196,18 +179,18 @@ sd_reloading(struct master *m)
 
 /* A rejected reload: still serving as before. */
 void
-sd_reload_failed(struct master *m)
+sd_reload_failed(struct sd *sd)
 {
-	m->ready_sent = true;
-	if (m->notify != NULL)
+	sd->ready_sent = true;
+	if (sd->notify != NULL)
 		notify("READY=1\nSTATUS=reload rejected; serving generation %u",
-		    m->generation);
+		    sd->core->generation);
 }
 
 void
-sd_stopping(struct master *m, int64_t drain_ms)
+sd_stopping(struct sd *sd, int64_t drain_ms)
 {
-	if (m->notify == NULL)
+	if (sd->notify == NULL)
 		return;
 	notify("STOPPING=1\nEXTEND_TIMEOUT_USEC=%" PRIu64 "\nSTATUS=stopping",
 	    (uint64_t)(drain_ms + STOP_SLACK_MS) * 1000);

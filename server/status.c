@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "common/net.h"
@@ -18,8 +19,6 @@
 
 #define STATUS_TIMEOUT_MS	5000
 #define STATUS_REPLY_MAX	(4 * 1024 * 1024)
-#define EXIT_UNAVAILABLE	69
-#define EXIT_OSERR		71
 
 static int	 connect_admin(const struct net_addr *);
 static int	 wait_io(int, short, int64_t);
@@ -108,13 +107,13 @@ status_command(const char *admin, bool json)
 
 	if (net_parse_addr(admin, &addr, err, sizeof(err)) == -1) {
 		fprintf(stderr, "forkline status: admin address %s\n", err);
-		return 64;
+		return EX_USAGE;
 	}
 	if ((fd = connect_admin(&addr)) == -1) {
 		fprintf(stderr, "forkline status: cannot connect to the admin "
 		    "endpoint %s: %s (is forkline running with [admin] "
 		    "listen?)\n", addr.text, strerror(errno));
-		return EXIT_UNAVAILABLE;
+		return EX_UNAVAILABLE;
 	}
 	snprintf(request, sizeof(request), "GET /status%s HTTP/1.0\r\n"
 	    "Host: forkline\r\n\r\n", json ? "" : "?format=text");
@@ -123,7 +122,7 @@ status_command(const char *admin, bool json)
 	if (reply == NULL) {
 		fprintf(stderr, "forkline status: reading from %s: %s\n",
 		    addr.text, strerror(errno));
-		return EXIT_OSERR;
+		return EX_OSERR;
 	}
 	body = strstr(reply, "\r\n\r\n");
 	if (sscanf(reply, "HTTP/1.%*d %d", &code) != 1 || body == NULL ||
@@ -131,7 +130,7 @@ status_command(const char *admin, bool json)
 		fprintf(stderr, "forkline status: unexpected answer from %s: "
 		    "%.80s\n", addr.text, reply);
 		free(reply);
-		return EXIT_OSERR;
+		return EX_OSERR;
 	}
 	fputs(body + 4, stdout);
 	free(reply);

@@ -1,41 +1,34 @@
 /*
- * upgrade: SIGUSR2, replacing the running binary without dropping a
- * connection.
- *
- * The old master forks a child (a future) that execs the binary on disk
- * with the same arguments, handing over the listening sockets as they are
- * (LISTEN_FDS: same sockets, no re-bind, no SO_REUSEPORT) and the write
- * end of the future's pipe (FORKLINE_UPGRADE_FD). The new master starts
- * its workers; when they are ready it announces MAINPID to the service
- * manager and writes "ready" on that pipe. Only then does the old master
- * drain its own workers and exit, leaving the sockets and the pid file to
- * the new one. If the new binary fails to start, or is not ready within
- * worker_timeout, the old master logs why and goes on serving.
+ * upgrade: see upgrade.h.
  */
-#include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "common/proc.h"
-#include "server/master.h"
+#include "server/upgrade.h"
 
 #define READY_WORD	"ready\n"
+
+struct handoff {
+	const struct upgrade	*up;
+	int			 admin_fd;
+};
 
 static void	 upgrade_child(int, void *);
 static void	 on_upgrade_pipe(evutil_socket_t, short, void *);
 static void	 on_upgrade_done(struct future *, const struct future_result *,
 		    void *);
 static void	 on_upgrade_timeout(evutil_socket_t, short, void *);
-static void	 upgrade_end(struct master *);
-static bool	 ready_seen(struct master *);
-static void	 upgrade_succeeded(struct master *);
+static void	 upgrade_end(struct upgrade *, unsigned);
+static bool	 ready_seen(const struct upgrade *);
 static int	 move_fd(int, int);
+static void	 setenv_int(const char *, long);
 
 /* Put fd at number to, without CLOEXEC. */
 static int
@@ -46,6 +39,15 @@ move_fd(int fd, int to)
 	return dup2(fd, to);
 }
 
+static void
+setenv_int(const char *name, long value)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%ld", value);
+	setenv(name, buf, 1);
+}
+
 /*
  * In the child: listeners to 3, 4, ... (first moved out of the way, since
  * their numbers may overlap the targets), the pipe after them, then exec.
@@ -53,107 +55,88 @@ move_fd(int fd, int to)
 static void
 upgrade_child(int pipe_fd, void *arg)
 {
-	struct master *m = arg;
-	int high[CONF_LISTEN_MAX], i, n = m->nlisteners, base = 100;
+	const struct handoff *h = arg;
+	const struct upgrade *up = h->up;
+	const struct core *core = up->core;
+	int high[CONF_LISTEN_MAX], i, n = core->nlisteners, base = 100;
 	int admin_fd = -1;
-	char buf[32];
 
 	for (i = 0; i < n; i++)
-		if ((high[i] = fcntl(m->listeners[i].fd, F_DUPFD_CLOEXEC,
+		if ((high[i] = fcntl(core->listeners[i].fd, F_DUPFD_CLOEXEC,
 		    base)) == -1)
-			_exit(71);
+			_exit(EX_OSERR);
 	if ((pipe_fd = fcntl(pipe_fd, F_DUPFD_CLOEXEC, base)) == -1)
-		_exit(71);
-	if (m->admin.fd != -1 && (admin_fd = fcntl(m->admin.fd,
+		_exit(EX_OSERR);
+	if (h->admin_fd != -1 && (admin_fd = fcntl(h->admin_fd,
 	    F_DUPFD_CLOEXEC, base)) == -1)
-		_exit(71);
+		_exit(EX_OSERR);
 	for (i = 0; i < n; i++)
 		if (move_fd(high[i], 3 + i) == -1)
-			_exit(71);
+			_exit(EX_OSERR);
 	if (move_fd(pipe_fd, 3 + n) == -1)
-		_exit(71);
+		_exit(EX_OSERR);
 	if (admin_fd != -1) {
 		if (move_fd(admin_fd, 4 + n) == -1)
-			_exit(71);
-		snprintf(buf, sizeof(buf), "%d", 4 + n);
-		setenv("FORKLINE_UPGRADE_ADMIN_FD", buf, 1);
+			_exit(EX_OSERR);
+		setenv_int("FORKLINE_UPGRADE_ADMIN_FD", 4 + n);
 	}
-	snprintf(buf, sizeof(buf), "%d", n);
-	setenv("LISTEN_FDS", buf, 1);
-	snprintf(buf, sizeof(buf), "%ld", (long)getpid());
-	setenv("LISTEN_PID", buf, 1);
+	setenv_int("LISTEN_FDS", n);
+	setenv_int("LISTEN_PID", (long)getpid());
 	unsetenv("LISTEN_FDNAMES");
-	snprintf(buf, sizeof(buf), "%d", 3 + n);
-	setenv("FORKLINE_UPGRADE_FD", buf, 1);
-	snprintf(buf, sizeof(buf), "%ld", (long)m->pid);
-	setenv("FORKLINE_UPGRADE_FROM", buf, 1);
+	setenv_int("FORKLINE_UPGRADE_FD", 3 + n);
+	setenv_int("FORKLINE_UPGRADE_FROM", (long)core->pid);
 	/* The arguments may hold paths relative to where we started (a
 	 * daemon has since moved to /). */
-	if (m->cwd != NULL && chdir(m->cwd) == -1)
-		log_warn("upgrade: chdir %s", m->cwd);
-	execv(m->exe, m->argv);
-	log_error("upgrade: exec %s", m->exe);
-	_exit(71);
+	if (up->cwd != NULL && chdir(up->cwd) == -1)
+		log_warn("upgrade: chdir %s", up->cwd);
+	execv(up->exe, up->argv);
+	log_error("upgrade: exec %s", up->exe);
+	_exit(EX_OSERR);
 }
 
-void
-upgrade_start(struct master *m)
+int
+upgrade_start(struct upgrade *up, int admin_fd)
 {
+	const struct core *core = up->core;
+	struct handoff h = { up, admin_fd };
 	struct future_spec spec = {
 		.type = FUTURE_STRING,
 		.max_output = 64,
 		.on_done = on_upgrade_done,
-		.arg = m,
+		.arg = up,
 	};
 	int keep[CONF_LISTEN_MAX + 1], i;
 	struct timeval tv;
 
-	if (m->state != MASTER_RUNNING || m->upgrading) {
-		log_warnx("SIGUSR2: %s; ignored", m->upgrading ?
-		    "an upgrade is already under way" : "stopping");
-		return;
-	}
-	if (m->reloading || m->checking) {
-		log_warnx("SIGUSR2: a reload is under way; try again after it");
-		return;
-	}
-	for (i = 0; i < m->nlisteners; i++)
-		keep[i] = m->listeners[i].fd;
-	if (m->admin.fd != -1)
-		keep[i++] = m->admin.fd;
+	for (i = 0; i < core->nlisteners; i++)
+		keep[i] = core->listeners[i].fd;
+	if (admin_fd != -1)
+		keep[i++] = admin_fd;
 	spec.keep_fds = keep;
 	spec.nkeep = i;
-	log_info("SIGUSR2: starting %s as the new master", m->exe);
-	future_free(&m->upgrade);	/* what a failed attempt left */
-	if (future_spawn(&m->upgrade, &spec, upgrade_child, m) == -1) {
+	log_info("SIGUSR2: starting %s as the new master", up->exe);
+	future_free(&up->child);	/* what a failed attempt left */
+	if (future_spawn(&up->child, &spec, upgrade_child, &h) == -1) {
 		log_warn("upgrade: cannot start the new master");
-		return;
+		return -1;
 	}
-	m->upgrade_ev = event_new(m->base, m->upgrade.fd, EV_READ | EV_PERSIST,
-	    on_upgrade_pipe, m);
-	m->upgrade_timer = evtimer_new(m->base, on_upgrade_timeout, m);
-	if (m->upgrade_ev == NULL || event_add(m->upgrade_ev, NULL) == -1 ||
-	    m->upgrade_timer == NULL)
-		fatalx(71, "cannot watch the upgrade");
-	tv.tv_sec = m->conf.worker_timeout_ms / 1000;
-	tv.tv_usec = (m->conf.worker_timeout_ms % 1000) * 1000;
-	evtimer_add(m->upgrade_timer, &tv);
-	m->upgrading = true;
+	up->pipe_ev = event_new(core->base, up->child.fd, EV_READ | EV_PERSIST,
+	    on_upgrade_pipe, up);
+	up->timer = evtimer_new(core->base, on_upgrade_timeout, up);
+	if (up->pipe_ev == NULL || event_add(up->pipe_ev, NULL) == -1 ||
+	    up->timer == NULL)
+		fatalx(EX_OSERR, "cannot watch the upgrade");
+	tv.tv_sec = core->conf.worker_timeout_ms / 1000;
+	tv.tv_usec = (core->conf.worker_timeout_ms % 1000) * 1000;
+	evtimer_add(up->timer, &tv);
+	up->in_flight = true;
+	return 0;
 }
 
 static bool
-ready_seen(struct master *m)
+ready_seen(const struct upgrade *up)
 {
-	return strstr(future_output(&m->upgrade, NULL), READY_WORD) != NULL;
-}
-
-static void
-upgrade_succeeded(struct master *m)
-{
-	log_info("upgrade: new master (pid %ld) is serving; handing over",
-	    (long)m->upgrade.pid);
-	upgrade_end(m);
-	master_handover(m);
+	return strstr(future_output(&up->child, NULL), READY_WORD) != NULL;
 }
 
 /*
@@ -163,21 +146,23 @@ upgrade_succeeded(struct master *m)
 static void
 on_upgrade_pipe(evutil_socket_t fd, short what, void *arg)
 {
-	struct master *m = arg;
+	struct upgrade *up = arg;
 	enum future_io io;
 
 	(void)fd;
 	(void)what;
-	io = future_buffer(&m->upgrade);
-	if (!m->upgrading)
+	io = future_buffer(&up->child);
+	if (!up->in_flight)
 		return;
-	if (ready_seen(m)) {
-		upgrade_succeeded(m);
+	if (ready_seen(up)) {
+		log_info("upgrade: new master (pid %ld) is serving; handing "
+		    "over", (long)up->child.pid);
+		upgrade_end(up, UPGRADE_NEWS_READY);
 		return;
 	}
-	if (io != FUTURE_AGAIN && m->upgrade_ev != NULL) {
-		event_free(m->upgrade_ev);
-		m->upgrade_ev = NULL;
+	if (io != FUTURE_AGAIN && up->pipe_ev != NULL) {
+		event_free(up->pipe_ev);
+		up->pipe_ev = NULL;
 	}
 }
 
@@ -186,107 +171,121 @@ on_upgrade_pipe(evutil_socket_t fd, short what, void *arg)
 static void
 on_upgrade_done(struct future *f, const struct future_result *r, void *arg)
 {
-	struct master *m = arg;
+	struct upgrade *up = arg;
 	char how[128];
 
 	(void)f;
-	if (!m->upgrading)
+	if (!up->in_flight)
 		return;
-	if (ready_seen(m)) {
-		upgrade_succeeded(m);
+	if (ready_seen(up)) {
+		log_info("upgrade: new master (pid %ld) is serving; handing "
+		    "over", (long)up->child.pid);
+		upgrade_end(up, UPGRADE_NEWS_READY);
 		return;
 	}
 	future_describe(r, how, sizeof(how));
 	log_errorx("upgrade failed: the new master %s before it was ready; "
 	    "still serving", how);
-	upgrade_end(m);
+	upgrade_end(up, UPGRADE_NEWS_FAILED);
 }
 
 static void
 on_upgrade_timeout(evutil_socket_t fd, short what, void *arg)
 {
-	struct master *m = arg;
+	struct upgrade *up = arg;
 
 	(void)fd;
 	(void)what;
 	log_errorx("upgrade failed: the new master was not ready within %lld "
 	    "ms; stopping it, still serving",
-	    (long long)m->conf.worker_timeout_ms);
-	future_cancel(&m->upgrade, m->conf.grace_period_ms);
+	    (long long)up->core->conf.worker_timeout_ms);
+	future_cancel(&up->child, up->core->conf.grace_period_ms);
 }
 
 /* From SIGCHLD: the new master is our child until we leave. */
 void
-upgrade_reap(struct master *m)
+upgrade_reap(struct upgrade *up)
 {
-	if (!m->upgrading || future_reap(&m->upgrade) != 1)
-		return;
-	if (!m->upgrade.done && future_buffer(&m->upgrade) != FUTURE_EOF)
-		future_abandon_output(&m->upgrade);
+	if (up->in_flight)
+		future_collect(&up->child);
 }
 
 void
-upgrade_tick(struct master *m)
+upgrade_tick(struct upgrade *up)
 {
-	if (m->upgrading)
-		future_cancel_tick(&m->upgrade);
+	if (up->in_flight)
+		future_cancel_tick(&up->child);
 }
 
+/* The attempt is decided (news, 0: none to give): stop watching it. */
 static void
-upgrade_end(struct master *m)
+upgrade_end(struct upgrade *up, unsigned news)
 {
-	m->upgrading = false;
-	if (m->upgrade_ev != NULL) {
-		event_free(m->upgrade_ev);
-		m->upgrade_ev = NULL;
+	up->in_flight = false;
+	if (up->pipe_ev != NULL) {
+		event_free(up->pipe_ev);
+		up->pipe_ev = NULL;
 	}
-	if (m->upgrade_timer != NULL) {
-		event_free(m->upgrade_timer);
-		m->upgrade_timer = NULL;
+	if (up->timer != NULL) {
+		event_free(up->timer);
+		up->timer = NULL;
 	}
+	if (news != 0)
+		news_post(&up->news, news);
 }
 
-void
-upgrade_free(struct master *m)
-{
-	upgrade_end(m);
-	future_free(&m->upgrade);
-}
-
-/*
- * In a new master: are we one? (FORKLINE_UPGRADE_FROM names the old
- * master.) The variables are not passed on to our own children.
- */
-void
-upgrade_detect(struct master *m)
+pid_t
+upgrade_init(struct upgrade *up, const struct core *core, struct event *wake,
+    const char *exe, char *const *argv, const char *cwd)
 {
 	const char *from = getenv("FORKLINE_UPGRADE_FROM");
 	const char *fd = getenv("FORKLINE_UPGRADE_FD");
+	pid_t old;
 
-	m->upgrade_fd = -1;
+	memset(up, 0, sizeof(*up));
+	up->core = core;
+	up->news.wake = wake;
+	up->exe = exe;
+	up->argv = argv;
+	up->cwd = cwd;
+	up->announce_fd = -1;
+	future_init(&up->child);
 	if (from == NULL || fd == NULL)
-		return;
-	m->upgrade_from = (pid_t)strtol(from, NULL, 10);
-	m->upgrade_fd = (int)strtol(fd, NULL, 10);
-	if (fcntl(m->upgrade_fd, F_SETFD, FD_CLOEXEC) == -1) {
-		log_warn("upgrade: fd %d from the old master", m->upgrade_fd);
-		m->upgrade_fd = -1;
+		return 0;
+	old = (pid_t)strtol(from, NULL, 10);
+	up->announce_fd = (int)strtol(fd, NULL, 10);
+	if (fcntl(up->announce_fd, F_SETFD, FD_CLOEXEC) == -1) {
+		log_warn("upgrade: fd %d from the old master", up->announce_fd);
+		up->announce_fd = -1;
 	}
 	unsetenv("FORKLINE_UPGRADE_FROM");
 	unsetenv("FORKLINE_UPGRADE_FD");
+	return old;
 }
 
-/* In a new master, once its workers serve: tell the old one. */
+/* Safe on an upgrade never set up (the master failed before). */
 void
-upgrade_announce(struct master *m)
+upgrade_free(struct upgrade *up)
+{
+	if (up->core == NULL)
+		return;
+	upgrade_end(up, 0);
+	future_free(&up->child);
+	if (up->announce_fd != -1)
+		close(up->announce_fd);
+	up->announce_fd = -1;
+}
+
+void
+upgrade_announce(struct upgrade *up)
 {
 	ssize_t n;
 
-	if (m->upgrade_fd == -1)
+	if (up->announce_fd == -1)
 		return;
-	n = write(m->upgrade_fd, READY_WORD, strlen(READY_WORD));
+	n = write(up->announce_fd, READY_WORD, strlen(READY_WORD));
 	if (n != (ssize_t)strlen(READY_WORD))
 		log_warn("upgrade: telling the old master we are ready");
-	close(m->upgrade_fd);
-	m->upgrade_fd = -1;
+	close(up->announce_fd);
+	up->announce_fd = -1;
 }

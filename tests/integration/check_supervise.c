@@ -22,6 +22,7 @@
 
 #include "server/backoff.h"
 #include "tests/support/harness.h"
+#include "tests/support/json.h"
 #include "tests/support/load.h"
 
 #define SLACK_MS		6000
@@ -325,6 +326,90 @@ START_TEST(test_hung_worker)
 	assert_log(&s, log_count(&s, "crashed", 0) == 0, "crashed",
 	    "a worker killed as hung was also reported as crashed");
 	client_ping(&s);
+	server_stop_expect_zero(&s);
+}
+END_TEST
+
+/*
+ * 4c. A worker being killed as hung serves nobody: from the moment the
+ * master sends SIGABRT until its SIGKILL (kill_grace, long here), it must
+ * not count as serving. A dynamic pool with min_spare = 0 does not replace
+ * it, so with min_ready = start = 2, /healthz must say 503 and /status
+ * must show one idle worker and the hung one as "killing".
+ */
+static const char killing_conf[] =
+    "[workers]\n"
+    "mode = dynamic\n"
+    "start = 2\n"
+    "min_ready = 2\n"
+    "min_spare = 0\n"
+    "max_spare = 2\n"
+    "max = 2\n"
+    "heartbeat_interval = 100ms\n"
+    "worker_timeout = 1s\n"
+    "kill_grace = 30s\n";
+
+static char *
+admin_get(int port, const char *path, int *status)
+{
+	char request[128];
+
+	snprintf(request, sizeof(request), "GET %s HTTP/1.0\r\n\r\n", path);
+	return harness_http_get(port, request, status);
+}
+
+static const char *
+body_start(const char *text)
+{
+	const char *p = strstr(text, "\r\n\r\n");
+
+	ck_assert_msg(p != NULL, "no end of headers: %s", text);
+	return p + 4;
+}
+
+START_TEST(test_killing_not_serving)
+{
+	char		 admin[32], row[96], *text;
+	const char	*extra[] = { "-a", admin, NULL };
+	struct server	 s;
+	pid_t		 pids[2];
+	double		 idle = -1;
+	int		 port = harness_free_port(), status;
+
+	snprintf(admin, sizeof(admin), "127.0.0.1:%d", port);
+	start_with_config(&s, killing_conf, extra, true);
+	server_wait_workers(&s, 2, pids);
+	text = admin_get(port, "/healthz", &status);
+	ck_assert_msg(status == 200, "/healthz before the hang: %d %s",
+	    status, text != NULL ? text : "(no answer)");
+	free(text);
+	ck_assert_int_eq(kill(pids[0], SIGSTOP), 0);
+	assert_log(&s, server_log_wait(&s, "hung; aborting it", 1000 +
+	    SLACK_MS), "hung", "the stopped worker %ld was not found hung",
+	    (long)pids[0]);
+
+	text = admin_get(port, "/healthz", &status);
+	ck_assert_msg(status == 503 && text != NULL &&
+	    strstr(text, "starting") != NULL, "/healthz counts a worker "
+	    "being killed as hung as serving: %d %s", status,
+	    text != NULL ? text : "(no answer)");
+	free(text);
+
+	text = admin_get(port, "/status", &status);
+	ck_assert_msg(status == 200 && text != NULL, "/status: %d", status);
+	snprintf(row, sizeof(row), "\"pid\":%ld,\"generation\":1,"
+	    "\"state\":\"killing\"", (long)pids[0]);
+	ck_assert_msg(strstr(text, row) != NULL, "/status does not show "
+	    "worker %ld as killing: %s", (long)pids[0], text);
+	ck_assert_msg(json_number_at(body_start(text), strlen(body_start(text)),
+	    "pool.idle", &idle) && idle == 1, "/status pool.idle = %g with "
+	    "one worker hung: %s", idle, text);
+	free(text);
+
+	ck_assert_int_eq(kill(pids[0], SIGKILL), 0);
+	assert_log(&s, log_wait_count(&s, "killed as hung", 0, 1, SLACK_MS),
+	    "killed as hung", "no \"killed as hung\" line for %ld",
+	    (long)pids[0]);
 	server_stop_expect_zero(&s);
 }
 END_TEST
@@ -646,6 +731,7 @@ supervise_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_hung_worker);
 	tcase_add_test(tc, test_long_request_not_hung);
+	tcase_add_test(tc, test_killing_not_serving);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("pool");

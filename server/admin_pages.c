@@ -1,0 +1,350 @@
+/*
+ * admin_pages: see admin_pages.h.
+ */
+#include <event2/buffer.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/proc.h"
+#include "server/admin_pages.h"
+#include "server/listeners.h"
+
+static void	 json_string(struct evbuffer *, const char *, size_t);
+static void	 text_printable(struct evbuffer *, const char *, size_t);
+static int64_t	 wall_ms(void);
+static bool	 shows_peer(const struct slot *);
+
+const char *
+admin_health_problem(const struct core *core, const struct supervisor *sup)
+{
+	if (core_stopping(core))
+		return "draining";
+	if (supervise_serving(sup, core->generation) >= core_ready_target(core))
+		return NULL;
+	if (sup->crashloop.looping)
+		return "crash loop";
+	return "starting";
+}
+
+/*
+ * A worker's peer comes escaped (common/escape.h), so it is printable
+ * ASCII with no quote; its backslashes still need JSON's escaping. The
+ * rest is for a report from a worker that misbehaves: it runs as another
+ * user and reads untrusted input, and /status must stay valid JSON and
+ * its table plain text whatever a worker sends.
+ */
+static void
+json_string(struct evbuffer *b, const char *s, size_t len)
+{
+	unsigned char c;
+	size_t i;
+
+	evbuffer_add(b, "\"", 1);
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c == '"' || c == '\\')
+			evbuffer_add_printf(b, "\\%c", c);
+		else if (c < 0x20 || c > 0x7e)
+			evbuffer_add_printf(b, "\\u%04x", c);
+		else
+			evbuffer_add(b, &s[i], 1);
+	}
+	evbuffer_add(b, "\"", 1);
+}
+
+static void
+text_printable(struct evbuffer *b, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		evbuffer_add(b, s[i] >= 0x20 && s[i] <= 0x7e ? &s[i] : "?", 1);
+}
+
+/* Connection start times in reports are wall-clock milliseconds. */
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool
+shows_peer(const struct slot *s)
+{
+	return s->state == SLOT_BUSY && s->last.conn_started_ms > 0;
+}
+
+static void
+status_server(const struct core *core, struct evbuffer *b)
+{
+	int i;
+
+	evbuffer_add_printf(b, "{\"server\":{\"version\":\"%s\",\"pid\":%ld,"
+	    "\"uptime_ms\":%" PRId64 ",\"generation\":%u,\"protocol\":\"%s\","
+	    "\"listeners\":[", FORKLINE_VERSION, (long)core->pid,
+	    now_ms() - core->started_ms, core->generation,
+	    conf_protocol_name(core->conf.protocol));
+	/* Addresses are ours (numeric or a configured path): no escaping. */
+	for (i = 0; i < core->nlisteners; i++)
+		evbuffer_add_printf(b, "%s\"%s\"", i > 0 ? "," : "",
+		    core->listeners[i].addr.text);
+	evbuffer_add_printf(b, "]},");
+}
+
+static void
+status_pool(const struct core *core, const struct supervisor *sup,
+    struct evbuffer *b)
+{
+	const struct pool_limits *l = &sup->limits;
+
+	evbuffer_add_printf(b, "\"pool\":{\"mode\":\"%s\",\"target\":%d,"
+	    "\"min_spare\":%d,\"max_spare\":%d,\"max\":%d,\"min_ready\":%d,"
+	    "\"starting\":%d,\"idle\":%d,\"busy\":%d,\"draining\":%d,"
+	    "\"killing\":%d,\"backoff\":%d,\"queued\":%d},",
+	    conf_pool_mode_name(l->mode), l->target, l->min_spare,
+	    l->max_spare, l->max, core->conf.min_ready,
+	    supervise_count(sup, SLOT_STARTING, 0),
+	    supervise_count(sup, SLOT_IDLE, 0),
+	    supervise_count(sup, SLOT_BUSY, 0),
+	    supervise_count(sup, SLOT_DRAINING, 0),
+	    supervise_count(sup, SLOT_KILLING, 0),
+	    supervise_count(sup, SLOT_BACKOFF, 0), listeners_queued(core));
+}
+
+static void
+status_totals(const struct supervisor *sup, const struct totals *t,
+    struct evbuffer *b)
+{
+	enum stop_reason why;
+
+	evbuffer_add_printf(b, "\"totals\":{\"connections\":%" PRIu64
+	    ",\"requests\":%" PRIu64 ",\"bytes_in\":%" PRIu64 ",\"bytes_out\":%"
+	    PRIu64 ",\"restarts\":%u,\"crash_loop\":%s,\"exits\":{",
+	    t->connections, t->requests, t->bytes_in, t->bytes_out,
+	    sup->restarts, sup->crashloop.looping ? "true" : "false");
+	for (why = STOP_NONE; why < STOP_NREASONS; why++)
+		evbuffer_add_printf(b, "%s\"%s\":%" PRIu64, why > STOP_NONE ?
+		    "," : "", stop_reason_name(why), sup->exits[why]);
+	evbuffer_add_printf(b, "}},");
+}
+
+static void
+status_worker(const struct slot *s, int64_t now, int64_t wall, bool first,
+    struct evbuffer *b)
+{
+	evbuffer_add_printf(b, "%s{\"slot\":%d,\"pid\":%ld,"
+	    "\"generation\":%u,\"state\":\"%s\",\"connections\":%"
+	    PRIu64 ",\"requests\":%" PRIu64 ",\"bytes_in\":%" PRIu64
+	    ",\"bytes_out\":%" PRIu64 ",\"max_rss_kb\":%" PRIu64
+	    ",\"age_ms\":%" PRId64 ",\"report_age_ms\":%" PRId64,
+	    first ? "" : ",", s->num, (long)s->pid, s->generation,
+	    slot_state_name(s->state), s->last.connections,
+	    s->last.requests, s->last.bytes_in, s->last.bytes_out,
+	    s->last.max_rss_kb, now - s->started_ms,
+	    now - s->last_report_ms);
+	if (shows_peer(s)) {
+		evbuffer_add_printf(b, ",\"peer\":");
+		json_string(b, s->last.peer, strnlen(s->last.peer,
+		    sizeof(s->last.peer)));
+		evbuffer_add_printf(b, ",\"connection_age_ms\":%" PRId64,
+		    wall - s->last.conn_started_ms);
+	}
+	evbuffer_add_printf(b, "%s}", s->wants_recycle ?
+	    ",\"recycling\":true" : "");
+}
+
+void
+admin_status_json(const struct core *core, const struct supervisor *sup,
+    struct evbuffer *b)
+{
+	const struct slot *s = NULL;
+	int64_t now = now_ms(), wall = wall_ms();
+	struct totals t;
+	bool first = true;
+
+	supervise_totals(sup, &t);
+	status_server(core, b);
+	status_pool(core, sup, b);
+	status_totals(sup, &t, b);
+	evbuffer_add_printf(b, "\"workers\":[");
+	while ((s = supervise_next(sup, s)) != NULL) {
+		status_worker(s, now, wall, first, b);
+		first = false;
+	}
+	evbuffer_add_printf(b, "]}\n");
+}
+
+static void
+text_header(const struct core *core, const struct supervisor *sup,
+    const struct totals *t, struct evbuffer *b)
+{
+	const struct pool_limits *l = &sup->limits;
+	int i;
+
+	evbuffer_add_printf(b, "forkline %s: master pid %ld, up %" PRId64
+	    " s, generation %u, %s protocol\n", FORKLINE_VERSION,
+	    (long)core->pid, (now_ms() - core->started_ms) / 1000,
+	    core->generation, conf_protocol_name(core->conf.protocol));
+	evbuffer_add_printf(b, "listening on");
+	for (i = 0; i < core->nlisteners; i++)
+		evbuffer_add_printf(b, " %s", core->listeners[i].addr.text);
+	evbuffer_add_printf(b, "\npool: %s, target %d, spare %d..%d, max %d; "
+	    "%d starting, %d idle, %d busy, %d draining, %d killing; "
+	    "%d queued\n", conf_pool_mode_name(l->mode), l->target,
+	    l->min_spare, l->max_spare, l->max,
+	    supervise_count(sup, SLOT_STARTING, 0),
+	    supervise_count(sup, SLOT_IDLE, 0),
+	    supervise_count(sup, SLOT_BUSY, 0),
+	    supervise_count(sup, SLOT_DRAINING, 0),
+	    supervise_count(sup, SLOT_KILLING, 0), listeners_queued(core));
+	evbuffer_add_printf(b, "totals: %" PRIu64 " connections, %" PRIu64
+	    " requests, %" PRIu64 " bytes in, %" PRIu64 " bytes out, %u "
+	    "restarts%s\n\n", t->connections, t->requests, t->bytes_in,
+	    t->bytes_out, sup->restarts, sup->crashloop.looping ?
+	    ", CRASH LOOP" : "");
+}
+
+void
+admin_status_text(const struct core *core, const struct supervisor *sup,
+    struct evbuffer *b)
+{
+	const struct slot *s = NULL;
+	int64_t now = now_ms(), wall = wall_ms();
+	struct totals t;
+
+	supervise_totals(sup, &t);
+	text_header(core, sup, &t, b);
+	evbuffer_add_printf(b, "%-5s %-8s %-4s %-9s %8s %10s %8s %9s %8s %9s  "
+	    "%s\n", "SLOT", "PID", "GEN", "STATE", "CONNS", "REQUESTS", "RSS_KB",
+	    "AGE_S", "REPORT_MS", "CONN_MS", "PEER");
+	while ((s = supervise_next(sup, s)) != NULL) {
+		evbuffer_add_printf(b, "%-5d %-8ld %-4u %-9s %8" PRIu64 " %10"
+		    PRIu64 " %8" PRIu64 " %9" PRId64 " %8" PRId64, s->num,
+		    (long)s->pid, s->generation, slot_state_name(s->state),
+		    s->last.connections, s->last.requests, s->last.max_rss_kb,
+		    (now - s->started_ms) / 1000, now - s->last_report_ms);
+		if (!shows_peer(s)) {
+			evbuffer_add_printf(b, " %9s\n", "-");
+			continue;
+		}
+		evbuffer_add_printf(b, " %9" PRId64 "  ",
+		    wall - s->last.conn_started_ms);
+		text_printable(b, s->last.peer, strnlen(s->last.peer,
+		    sizeof(s->last.peer)));
+		evbuffer_add_printf(b, "\n");
+	}
+}
+
+/* One metric: its HELP and TYPE lines. */
+#define METRIC(b, name, type, help)					\
+	evbuffer_add_printf((b), "# HELP " name " " help "\n# TYPE " name \
+	    " " type "\n")
+
+/* A metric with one value and no labels. */
+#define METRIC_VALUE(b, name, type, help, fmt, value)			\
+	do {								\
+		METRIC(b, name, type, help);				\
+		evbuffer_add_printf((b), name " " fmt "\n", (value));	\
+	} while (0)
+
+/*
+ * The workers count requests into fixed buckets; Prometheus wants them
+ * cumulative, with upper bounds in seconds.
+ */
+static void
+latency_histogram(struct evbuffer *b, const struct totals *t)
+{
+	uint64_t cumulative = 0;
+	int i;
+
+	METRIC(b, "forkline_request_duration_seconds", "histogram",
+	    "Time from a request line to its reply, line protocol.");
+	for (i = 0; i < HEALTH_LATENCY_BUCKETS - 1; i++) {
+		cumulative += t->latency[i];
+		evbuffer_add_printf(b, "forkline_request_duration_seconds_bucket"
+		    "{le=\"%g\"} %" PRIu64 "\n",
+		    health_latency_bounds_us[i] / 1e6, cumulative);
+	}
+	cumulative += t->latency[i];
+	evbuffer_add_printf(b, "forkline_request_duration_seconds_bucket"
+	    "{le=\"+Inf\"} %" PRIu64 "\n", cumulative);
+	evbuffer_add_printf(b, "forkline_request_duration_seconds_sum %.6f\n",
+	    t->latency_sum_us / 1e6);
+	evbuffer_add_printf(b, "forkline_request_duration_seconds_count %"
+	    PRIu64 "\n", cumulative);
+}
+
+static void
+metrics_traffic(const struct totals *t, struct evbuffer *b)
+{
+	METRIC_VALUE(b, "forkline_connections_total", "counter",
+	    "Connections served.", "%" PRIu64, t->connections);
+	METRIC_VALUE(b, "forkline_requests_total", "counter",
+	    "Requests served.", "%" PRIu64, t->requests);
+	METRIC_VALUE(b, "forkline_received_bytes_total", "counter",
+	    "Bytes read from clients.", "%" PRIu64, t->bytes_in);
+	METRIC_VALUE(b, "forkline_sent_bytes_total", "counter",
+	    "Bytes written to clients.", "%" PRIu64, t->bytes_out);
+}
+
+static void
+metrics_states(const struct supervisor *sup, struct evbuffer *b)
+{
+	enum slot_state st;
+
+	METRIC(b, "forkline_workers", "gauge", "Worker processes by state.");
+	for (st = SLOT_STARTING; st < SLOT_NSTATES; st++)
+		if (slot_has_process(st))
+			evbuffer_add_printf(b, "forkline_workers{state=\"%s\"} "
+			    "%d\n", slot_state_name(st),
+			    supervise_count(sup, st, 0));
+}
+
+static void
+metrics_exits(const struct supervisor *sup, struct evbuffer *b)
+{
+	enum stop_reason why;
+
+	METRIC_VALUE(b, "forkline_restarts_total", "counter",
+	    "Workers restarted after a crash or a failed fork.", "%u",
+	    sup->restarts);
+	METRIC(b, "forkline_worker_exits_total", "counter",
+	    "Worker exits, by reason.");
+	for (why = STOP_NONE; why < STOP_NREASONS; why++)
+		evbuffer_add_printf(b, "forkline_worker_exits_total{reason=\"%s\"} "
+		    "%" PRIu64 "\n", stop_reason_name(why), sup->exits[why]);
+	METRIC_VALUE(b, "forkline_crash_loop", "gauge",
+	    "1 while workers keep dying early.", "%d",
+	    sup->crashloop.looping ? 1 : 0);
+}
+
+void
+admin_metrics(const struct core *core, const struct supervisor *sup,
+    struct evbuffer *b)
+{
+	const struct slot *s = NULL;
+	struct totals t;
+
+	supervise_totals(sup, &t);
+	metrics_states(sup, b);
+	metrics_traffic(&t, b);
+	metrics_exits(sup, b);
+	METRIC_VALUE(b, "forkline_generation", "gauge",
+	    "Configuration generation (1 + reloads).", "%u", core->generation);
+	METRIC_VALUE(b, "forkline_listen_queue", "gauge",
+	    "Connections waiting in the TCP accept queues.", "%d",
+	    listeners_queued(core));
+	latency_histogram(b, &t);
+	METRIC(b, "forkline_worker_requests_total", "counter",
+	    "Requests served, per worker process.");
+	while ((s = supervise_next(sup, s)) != NULL)
+		evbuffer_add_printf(b, "forkline_worker_requests_total"
+		    "{worker=\"%d\",pid=\"%ld\"} %" PRIu64 "\n", s->num,
+		    (long)s->pid, s->last.requests);
+}
