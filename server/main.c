@@ -47,6 +47,8 @@ struct startup {
 static void	 usage(FILE *);
 static noreturn void usage_error(const char *, ...)
 		    __attribute__((format(printf, 1, 2)));
+static void	 take_option(int, char **, struct options *);
+static void	 take_other_option(int, char **);
 static void	 parse_options(int, char **, struct options *);
 static void	 build_conf(const struct conf_source *, struct conf *);
 static void	 keep_source(struct conf_source *);
@@ -144,71 +146,84 @@ usage_error(const char *fmt, ...)
 }
 
 static void
+take_option(int ch, char **argv, struct options *o)
+{
+	switch (ch) {
+	case 'c':
+		o->src.path = optarg;
+		break;
+	case 'l':
+		if (o->src.nlisten == CONF_LISTEN_MAX)
+			usage_error("at most %d -l options", CONF_LISTEN_MAX);
+		o->src.listen[o->src.nlisten++] = optarg;
+		break;
+	case 'w':
+		o->src.workers = optarg;
+		break;
+	case 'p':
+		o->src.protocol = optarg;
+		break;
+	case 'a':
+		o->src.admin = optarg;
+		break;
+	case 't':
+		o->test_config = 1;
+		break;
+	case 'd':
+		o->daemon = 1;
+		break;
+	case 'P':
+		o->src.pid_file = optarg;
+		break;
+	case 's':
+		o->signal = optarg;
+		break;
+	case 'v':
+		o->src.verbosity = 1;
+		break;
+	case 'q':
+		o->src.verbosity = -1;
+		break;
+	case 'J':
+		o->json = 1;
+		break;
+	case 'L':
+		o->live = 1;
+		break;
+	default:
+		take_other_option(ch, argv);
+	}
+}
+
+/* The options that print and exit, and the errors. */
+static void
+take_other_option(int ch, char **argv)
+{
+	switch (ch) {
+	case 'V':
+		printf("forkline %s\n", FORKLINE_VERSION);
+		exit(0);
+	case 'h':
+		usage(stdout);
+		exit(0);
+	case ':':
+		usage_error("option '%s' needs a value", argv[optind - 1]);
+	default:
+		if (optopt != 0)
+			usage_error("unknown option '-%c'", optopt);
+		usage_error("unknown option '%s'", argv[optind - 1]);
+	}
+}
+
+static void
 parse_options(int argc, char **argv, struct options *o)
 {
 	int ch;
 
 	opterr = 0;	/* our own one-line messages */
 	while ((ch = getopt_long(argc, argv, short_options, long_options,
-	    NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			o->src.path = optarg;
-			break;
-		case 'l':
-			if (o->src.nlisten == CONF_LISTEN_MAX)
-				usage_error("at most %d -l options",
-				    CONF_LISTEN_MAX);
-			o->src.listen[o->src.nlisten++] = optarg;
-			break;
-		case 'w':
-			o->src.workers = optarg;
-			break;
-		case 'p':
-			o->src.protocol = optarg;
-			break;
-		case 'a':
-			o->src.admin = optarg;
-			break;
-		case 't':
-			o->test_config = 1;
-			break;
-		case 'd':
-			o->daemon = 1;
-			break;
-		case 'P':
-			o->src.pid_file = optarg;
-			break;
-		case 's':
-			o->signal = optarg;
-			break;
-		case 'v':
-			o->src.verbosity = 1;
-			break;
-		case 'q':
-			o->src.verbosity = -1;
-			break;
-		case 'V':
-			printf("forkline %s\n", FORKLINE_VERSION);
-			exit(0);
-		case 'h':
-			usage(stdout);
-			exit(0);
-		case 'J':
-			o->json = 1;
-			break;
-		case 'L':
-			o->live = 1;
-			break;
-		case ':':
-			usage_error("option '%s' needs a value",
-			    argv[optind - 1]);
-		default:
-			if (optopt != 0)
-				usage_error("unknown option '-%c'", optopt);
-			usage_error("unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	    NULL)) != -1)
+		take_option(ch, argv, o);
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
 }
