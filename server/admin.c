@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -37,7 +38,7 @@ static struct bufferevent *new_conn(struct event_base *, void *);
 static void	 on_accept_error(struct evconnlistener *, void *);
 static int	 live_conns(const struct admin *);
 static void	 resume_accepting(struct admin *);
-static int	 admin_serve(struct admin *, int);
+static int	 admin_serve(struct admin *, int, char *, size_t);
 
 static void
 reply(struct evhttp_request *req, int code, const char *reason,
@@ -243,13 +244,13 @@ admin_tick(struct admin *a)
 
 /* Serve HTTP on fd, with the bounds of admin.h. */
 static int
-admin_serve(struct admin *a, int fd)
+admin_serve(struct admin *a, int fd, char *err, size_t errlen)
 {
 	struct evhttp_bound_socket *bound;
 
 	if ((a->http = evhttp_new(a->core->base)) == NULL ||
 	    (bound = evhttp_accept_socket_with_handle(a->http, fd)) == NULL) {
-		log_errorx("cannot serve admin requests on %s",
+		snprintf(err, errlen, "cannot serve admin requests on %s",
 		    a->sock.addr.text);
 		return -1;
 	}
@@ -270,9 +271,9 @@ admin_serve(struct admin *a, int fd)
 
 int
 admin_open(struct admin *a, const struct core *core,
-    const struct supervisor *sup)
+    const struct supervisor *sup, char *err, size_t errlen)
 {
-	char err[CONF_ERR_MAX];
+	char why[CONF_ERR_MAX];
 	struct net_addr addr;
 	int fd;
 
@@ -282,18 +283,19 @@ admin_open(struct admin *a, const struct core *core,
 	a->sock.fd = -1;
 	if (strcmp(core->conf.admin_listen, "off") == 0)
 		return 0;
-	if (net_parse_addr(core->conf.admin_listen, &addr, err,
-	    sizeof(err)) == -1) {
-		log_errorx("[admin] listen %s", err);
+	if (net_parse_addr(core->conf.admin_listen, &addr, why,
+	    sizeof(why)) == -1) {
+		snprintf(err, errlen, "[admin] listen %s", why);
 		return -1;
 	}
 	/* A binary upgrade hands the old master's admin socket over. */
 	if ((fd = inherited_fd()) != -1)
 		;
-	else if ((fd = net_listen(&addr, ADMIN_BACKLOG, 0600, err,
-	    sizeof(err))) == -1) {
+	else if ((fd = net_listen(&addr, ADMIN_BACKLOG, 0600, why,
+	    sizeof(why))) == -1) {
 		/* A unix admin socket (0600) is for the owner only. */
-		log_errorx("cannot listen for admin requests on %s", err);
+		snprintf(err, errlen, "cannot listen for admin requests on %s",
+		    why);
 		return -1;
 	}
 	a->sock.fd = fd;
@@ -301,7 +303,7 @@ admin_open(struct admin *a, const struct core *core,
 	if (addr.ss.ss_family == AF_UNIX || net_local_addr(fd,
 	    &a->sock.addr) == -1)
 		a->sock.addr = addr;
-	if (admin_serve(a, fd) == -1)
+	if (admin_serve(a, fd, err, errlen) == -1)
 		return -1;
 	log_info("admin endpoint on http://%s/ (healthz, status, metrics)",
 	    a->sock.addr.text);

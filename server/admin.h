@@ -17,6 +17,7 @@
 #ifndef FORKLINE_ADMIN_H
 #define FORKLINE_ADMIN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "server/core.h"
@@ -61,9 +62,10 @@ struct admin {
 	struct admin_conn	 conns[ADMIN_TRACK_MAX];
 };
 
-/* Listen (or take the old master's socket on an upgrade). 0 when off. */
+/* Listen (or take the old master's socket on an upgrade); 0 when off.
+ * -1 with the reason in err. */
 int	 admin_open(struct admin *a, const struct core *core,
-	    const struct supervisor *sup);
+	    const struct supervisor *sup, char *err, size_t errlen);
 void	 admin_close(struct admin *a);
 
 /* From the tick: release what evhttp freed, cut what is late. */

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -16,38 +17,41 @@
 #include "common/log.h"
 #include "server/listeners.h"
 
-static int	 listeners_inherit(struct core *, int, char **);
-static int	 listeners_bind(struct core *);
-static int	 open_one(const struct conf *, const char *, struct listener *);
+static int	 listeners_inherit(struct core *, int, char **, char *, size_t);
+static int	 listeners_bind(struct core *, char *, size_t);
+static int	 open_one(const struct conf *, const char *, struct listener *,
+		    char *, size_t);
 
 /*
  * Sockets passed with LISTEN_FDS are used as they are: systemd (or a test
  * harness) bound them, and configured addresses are ignored.
  */
 static int
-listeners_inherit(struct core *c, int n, char **names)
+listeners_inherit(struct core *c, int n, char **names, char *err,
+    size_t errlen)
 {
 	struct listener *l;
 	bool named;
 	int i, fd, flags;
 
 	if (n > CONF_LISTEN_MAX) {
-		log_errorx("%d sockets passed in LISTEN_FDS; at most %d are "
-		    "supported", n, CONF_LISTEN_MAX);
+		snprintf(err, errlen, "%d sockets passed in LISTEN_FDS; at "
+		    "most %d are supported", n, CONF_LISTEN_MAX);
 		return -1;
 	}
 	c->inherited = true;
 	for (i = 0; i < n; i++) {
 		fd = SD_LISTEN_FDS_START + i;
 		if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0) {
-			log_errorx("fd %d from LISTEN_FDS is not a listening "
-			    "stream socket", fd);
+			snprintf(err, errlen, "fd %d from LISTEN_FDS is not a "
+			    "listening stream socket", fd);
 			return -1;
 		}
 		flags = fcntl(fd, F_GETFL);
 		if (flags == -1 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
 		    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
-			log_error("fd %d from LISTEN_FDS: fcntl", fd);
+			snprintf(err, errlen, "fd %d from LISTEN_FDS: fcntl: "
+			    "%s", fd, strerror(errno));
 			return -1;
 		}
 		l = &c->listeners[c->nlisteners++];
@@ -78,20 +82,21 @@ listeners_inherit(struct core *c, int n, char **names)
 
 /* Open one configured address; port 0 becomes the port the kernel chose. */
 static int
-open_one(const struct conf *conf, const char *text, struct listener *l)
+open_one(const struct conf *conf, const char *text, struct listener *l,
+    char *err, size_t errlen)
 {
-	char err[CONF_ERR_MAX];
+	char why[CONF_ERR_MAX];
 	struct net_addr addr;
 	int fd;
 
-	if (net_parse_addr(text, &addr, err, sizeof(err)) == -1) {
-		log_errorx("listen %s", err);
+	if (net_parse_addr(text, &addr, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "listen %s", why);
 		return -1;
 	}
-	fd = net_listen(&addr, conf->backlog, conf->unix_mode, err,
-	    sizeof(err));
+	fd = net_listen(&addr, conf->backlog, conf->unix_mode, why,
+	    sizeof(why));
 	if (fd == -1) {
-		log_errorx("cannot listen on %s", err);
+		snprintf(err, errlen, "cannot listen on %s", why);
 		return -1;
 	}
 	l->fd = fd;
@@ -104,13 +109,13 @@ open_one(const struct conf *conf, const char *text, struct listener *l)
 }
 
 static int
-listeners_bind(struct core *c)
+listeners_bind(struct core *c, char *err, size_t errlen)
 {
 	int i;
 
 	for (i = 0; i < c->conf.nlisten; i++) {
 		if (open_one(&c->conf, c->conf.listen[i],
-		    &c->listeners[c->nlisteners]) == -1)
+		    &c->listeners[c->nlisteners], err, errlen) == -1)
 			return -1;
 		c->nlisteners++;
 	}
@@ -125,10 +130,9 @@ listeners_bind(struct core *c)
  */
 int
 listeners_update(const struct core *c, const struct conf *next,
-    struct listener *out, int *nout)
+    struct listener *out, int *nout, char *err, size_t errlen)
 {
 	struct net_addr want;
-	char err[CONF_ERR_MAX];
 	int i, j, n = 0;
 
 	if (c->inherited) {
@@ -138,7 +142,7 @@ listeners_update(const struct core *c, const struct conf *next,
 	}
 	for (i = 0; i < next->nlisten; i++) {
 		if (net_parse_addr(next->listen[i], &want, err,
-		    sizeof(err)) == -1)
+		    errlen) == -1)
 			goto fail;
 		for (j = 0; j < c->nlisteners; j++)
 			if (strcmp(c->listeners[j].spec, want.text) == 0)
@@ -147,7 +151,8 @@ listeners_update(const struct core *c, const struct conf *next,
 			out[n++] = c->listeners[j];
 			continue;
 		}
-		if (open_one(next, next->listen[i], &out[n]) == -1)
+		if (open_one(next, next->listen[i], &out[n], err,
+		    errlen) == -1)
 			goto fail;
 		n++;
 	}
@@ -170,19 +175,18 @@ fail:
  * variables are unset so that no child takes the sockets for its own.
  */
 int
-listeners_open(struct core *c)
+listeners_open(struct core *c, char *err, size_t errlen)
 {
 	char **names = NULL;
 	int n = sd_listen_fds_with_names(1, &names), r, i;
 
 	if (n < 0) {
-		errno = -n;
-		log_error("reading LISTEN_FDS");
+		snprintf(err, errlen, "reading LISTEN_FDS: %s", strerror(-n));
 		return -1;
 	}
 	if (n == 0)
-		return listeners_bind(c);
-	r = listeners_inherit(c, n, names);
+		return listeners_bind(c, err, errlen);
+	r = listeners_inherit(c, n, names, err, errlen);
 	for (i = 0; names != NULL && names[i] != NULL; i++)
 		free(names[i]);
 	free(names);

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -35,30 +36,33 @@ open_access(const struct creds *creds, const char *path)
 
 /*
  * At start and on reload, for the workers' creds (the new ones, on a
- * reload that changes the user). -1 (logged) leaves what was open.
+ * reload that changes the user). -1 (the reason in err) leaves what was
+ * open.
  */
 int
 logfiles_open(struct core *c, const struct conf *conf,
-    const struct creds *creds)
+    const struct creds *creds, char *err, size_t errlen)
 {
-	char err[CONF_ERR_MAX];
+	char why[CONF_ERR_MAX];
 	int fd = -1;
 
 	if (log_open(conf->log_target, creds->switch_user ? creds->uid :
-	    (uid_t)-1, creds->switch_user ? creds->gid : (gid_t)-1, err,
-	    sizeof(err)) == -1) {
-		log_errorx("[log] target: %s", err);
+	    (uid_t)-1, creds->switch_user ? creds->gid : (gid_t)-1, why,
+	    sizeof(why)) == -1) {
+		snprintf(err, errlen, "[log] target: %s", why);
 		return -1;
 	}
 	if (strcmp(conf->access_log, "off") != 0 && conf->access_log[0] != '\0' &&
 	    (fd = open_access(creds, conf->access_log)) == -1) {
-		log_error("[log] access_log: %s", conf->access_log);
+		snprintf(err, errlen, "[log] access_log: %s: %s",
+		    conf->access_log, strerror(errno));
 		return -1;
 	}
 	if (c->access_fd != -1 && fd != -1) {
 		/* Same fd number for the workers already running. */
 		if (dup2(fd, c->access_fd) == -1) {
-			log_error("[log] access_log: dup2");
+			snprintf(err, errlen, "[log] access_log: dup2: %s",
+			    strerror(errno));
 			close(fd);
 			return -1;
 		}

@@ -45,6 +45,7 @@ static void	 on_reload_accepted(struct master *);
 static void	 on_upgrade_ready(struct master *);
 static void	 reload_begin(struct master *);
 static void	 reload_end(struct master *, bool);
+static void	 reload_rejected(struct master *, const char *);
 static void	 reload_step(struct master *);
 static void	 drain_all(struct master *, const char *, enum master_phase);
 static void	 stop_now(struct master *, const char *);
@@ -144,10 +145,15 @@ on_sigusr1(struct master *m)
 static void
 on_sigusr2(struct master *m)
 {
+	char err[CONF_ERR_MAX];
+
 	switch (m->core.phase) {
 	case PHASE_RUNNING:
-		if (upgrade_start(&m->upgrade, m->admin.sock.fd) == 0)
+		if (upgrade_start(&m->upgrade, m->admin.sock.fd, err,
+		    sizeof(err)) == 0)
 			m->core.phase = PHASE_UPGRADING;
+		else
+			log_warnx("upgrade: %s", err);
 		break;
 	case PHASE_CHECKING:
 	case PHASE_RELOADING:
@@ -184,7 +190,7 @@ hub_on_news(evutil_socket_t fd, short what, void *arg)
 	if ((n & RELOAD_NEWS_ACCEPTED) && m->core.phase == PHASE_CHECKING)
 		on_reload_accepted(m);
 	if ((n & RELOAD_NEWS_REJECTED) && m->core.phase == PHASE_CHECKING)
-		reload_end(m, false);
+		reload_rejected(m, m->reload.why);
 	n = news_take(&m->upgrade.news);
 	if (n & UPGRADE_NEWS_READY)
 		on_upgrade_ready(m);
@@ -219,8 +225,12 @@ on_worker_ready(struct master *m)
 static void
 reload_begin(struct master *m)
 {
-	if (reload_check_start(&m->reload) == -1)
+	char err[CONF_ERR_MAX];
+
+	if (reload_check_start(&m->reload, err, sizeof(err)) == -1) {
+		log_warnx("reload: %s", err);
 		return;
+	}
 	m->core.phase = PHASE_CHECKING;
 	sd_reloading(&m->sd);
 }
@@ -239,14 +249,24 @@ reload_end(struct master *m, bool undo)
 	sd_reload_failed(&m->sd);
 }
 
+/* The file, its user, listeners or log files would not do. */
+static void
+reload_rejected(struct master *m, const char *why)
+{
+	log_errorx("reload: %s; still serving generation %u with the "
+	    "previous configuration", why, m->core.generation);
+	reload_end(m, false);
+}
+
 /* The file is good: take it and start generation N+1. */
 static void
 on_reload_accepted(struct master *m)
 {
+	char err[CONF_ERR_MAX];
 	int i;
 
-	if (reload_apply(&m->reload, &m->core) == -1) {
-		reload_end(m, false);
+	if (reload_apply(&m->reload, &m->core, err, sizeof(err)) == -1) {
+		reload_rejected(m, err);
 		return;
 	}
 	supervise_set_limits(&m->sup, &m->core.conf);

@@ -7,6 +7,7 @@
 #include <event2/event.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sysexits.h>
@@ -21,7 +22,7 @@
 #include "server/master.h"
 
 static int	 add_signal(struct master *, int);
-static int	 fd_limit_check(const struct conf *);
+static int	 fd_limit_check(const struct conf *, char *, size_t);
 static int	 init_loop(struct master *);
 static int	 init_files(struct master *);
 static int	 init_modules(struct master *);
@@ -63,13 +64,14 @@ add_signal(struct master *m, int sig)
 #define FDS_SPARE	128	/* listeners, logs, admin clients, libevent */
 
 static int
-fd_limit_check(const struct conf *conf)
+fd_limit_check(const struct conf *conf, char *err, size_t errlen)
 {
 	struct rlimit rl;
 	rlim_t start_needs, max_needs;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
-		log_error("getrlimit(RLIMIT_NOFILE)");
+		snprintf(err, errlen, "getrlimit(RLIMIT_NOFILE): %s",
+		    strerror(errno));
 		return -1;
 	}
 	if (rl.rlim_cur < rl.rlim_max) {
@@ -83,8 +85,8 @@ fd_limit_check(const struct conf *conf)
 	max_needs = (rlim_t)conf->max_workers * FDS_PER_WORKER * 2 +
 	    FDS_SPARE;
 	if (rl.rlim_cur < start_needs) {
-		log_errorx("[workers] start = %d needs about %llu open files "
-		    "in the master, but the limit is %llu: raise it "
+		snprintf(err, errlen, "[workers] start = %d needs about %llu "
+		    "open files in the master, but the limit is %llu: raise it "
 		    "(ulimit -n, or LimitNOFILE= in the unit)", conf->workers,
 		    (unsigned long long)start_needs,
 		    (unsigned long long)rl.rlim_cur);
@@ -148,8 +150,10 @@ init_files(struct master *m)
 	 * also copied to stderr, for the terminal.
 	 */
 	log_mirror_stderr(true);
-	if (logfiles_open(&m->core, conf, creds) == -1)
+	if (logfiles_open(&m->core, conf, creds, err, sizeof(err)) == -1) {
+		log_errorx("%s", err);
 		return -1;
+	}
 	if (m->core.upgrade_from != 0)
 		log_info("taking over from the old master (pid %ld)",
 		    (long)m->core.upgrade_from);
@@ -173,14 +177,18 @@ init_files(struct master *m)
 static int
 init_modules(struct master *m)
 {
-	if (fd_limit_check(&m->core.conf) == -1) {
+	char err[CONF_ERR_MAX];
+
+	if (fd_limit_check(&m->core.conf, err, sizeof(err)) == -1) {
+		log_errorx("%s", err);
 		m->exit_status = EX_OSERR;
 		return -1;
 	}
-	if (listeners_open(&m->core) == -1)
+	if (listeners_open(&m->core, err, sizeof(err)) == -1 ||
+	    admin_open(&m->admin, &m->core, &m->sup, err, sizeof(err)) == -1) {
+		log_errorx("%s", err);
 		return -1;
-	if (admin_open(&m->admin, &m->core, &m->sup) == -1)
-		return -1;
+	}
 	if (supervise_init(&m->sup, &m->core, m->news_ev) == -1) {
 		log_error("allocating %d worker slots", SLOTS_MAX);
 		return -1;

@@ -2,7 +2,9 @@
  * reload: see reload.h. Listeners are shared by every generation, so no
  * connection is refused while one drains and the next starts.
  */
+#include <errno.h>
 #include <event2/event.h>
+#include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -59,7 +61,7 @@ check_child(int fd, void *arg)
 }
 
 int
-reload_check_start(struct reload *rl)
+reload_check_start(struct reload *rl, char *err, size_t errlen)
 {
 	const struct core *core = rl->core;
 	struct future_spec spec = {
@@ -74,7 +76,8 @@ reload_check_start(struct reload *rl)
 	    core->source->path != NULL ? core->source->path : "(no file: "
 	    "defaults and command line)");
 	if (future_spawn(&rl->check, &spec, check_child, rl) == -1) {
-		log_warn("reload: cannot start the configuration check");
+		snprintf(err, errlen, "cannot start the configuration check: "
+		    "%s", strerror(errno));
 		return -1;
 	}
 	rl->check_ev = event_new(core->base, rl->check.fd,
@@ -144,14 +147,12 @@ on_check_done(struct future *f, const struct future_result *r, void *arg)
 		return;
 	}
 	if (r->exited && r->code == EX_CONFIG)
-		log_errorx("reload: %s; still serving generation %u with the "
-		    "previous configuration", (const char *)future_output(f,
-		    NULL), rl->core->generation);
+		snprintf(rl->why, sizeof(rl->why), "%s",
+		    (const char *)future_output(f, NULL));
 	else {
 		future_describe(r, how, sizeof(how));
-		log_errorx("reload: the configuration check %s; still serving "
-		    "generation %u with the previous configuration", how,
-		    rl->core->generation);
+		snprintf(rl->why, sizeof(rl->why), "the configuration check "
+		    "%s", how);
 	}
 	future_free(f);
 	news_post(&rl->news, RELOAD_NEWS_REJECTED);
@@ -185,26 +186,16 @@ close_missing(struct listener *set, int n, const struct listener *keep,
 	}
 }
 
-/* Build what the new configuration needs; -1 (logged) if it cannot. */
+/* Build what the new configuration needs; -1 with err if it cannot. */
 static int
 prepare(struct core *core, struct conf *next, struct creds *creds,
-    struct listener *set, int *n)
+    struct listener *set, int *n, char *err, size_t errlen)
 {
-	char err[CONF_ERR_MAX];
-
-	if (conf_build(core->source, next, err, sizeof(err)) != CONF_OK ||
-	    creds_resolve(next, creds, err, sizeof(err)) == -1) {
-		log_errorx("reload: %s; configuration unchanged", err);
+	if (conf_build(core->source, next, err, errlen) != CONF_OK ||
+	    creds_resolve(next, creds, err, errlen) == -1 ||
+	    listeners_update(core, next, set, n, err, errlen) == -1)
 		return -1;
-	}
-	if (listeners_update(core, next, set, n) == -1) {
-		log_errorx("reload: cannot open the new listeners; still "
-		    "serving generation %u unchanged", core->generation);
-		return -1;
-	}
-	if (logfiles_open(core, next, creds) == -1) {
-		log_errorx("reload: cannot open the new log files; still "
-		    "serving generation %u unchanged", core->generation);
+	if (logfiles_open(core, next, creds, err, errlen) == -1) {
 		close_missing(set, *n, core->listeners, core->nlisteners,
 		    false);
 		return -1;
@@ -218,14 +209,14 @@ prepare(struct core *core, struct conf *next, struct creds *creds,
  * undone whole.
  */
 int
-reload_apply(struct reload *rl, struct core *core)
+reload_apply(struct reload *rl, struct core *core, char *err, size_t errlen)
 {
 	struct listener set[CONF_LISTEN_MAX];
 	struct creds creds;
 	struct conf next;
 	int n;
 
-	if (prepare(core, &next, &creds, set, &n) == -1)
+	if (prepare(core, &next, &creds, set, &n, err, errlen) == -1)
 		return -1;
 	if (strcmp(next.admin_listen, core->conf.admin_listen) != 0)
 		log_warnx("reload: [admin] listen changes only on a restart or "
@@ -267,6 +258,7 @@ void
 reload_undo(struct reload *rl, struct core *core)
 {
 	unsigned failed = core->generation;
+	char err[CONF_ERR_MAX];
 
 	log_errorx("reload: generation %u was not ready within %lld ms; "
 	    "stopping it, generation %u keeps serving with the previous "
@@ -279,8 +271,9 @@ reload_undo(struct reload *rl, struct core *core)
 	rl->prev_nlisteners = 0;
 	core->conf = rl->prev_conf;
 	core->creds = rl->prev_creds;
-	if (logfiles_open(core, &core->conf, &core->creds) == -1)
-		log_errorx("reload: cannot reopen the previous log files");
+	if (logfiles_open(core, &core->conf, &core->creds, err,
+	    sizeof(err)) == -1)
+		log_errorx("reload: reopening the previous log files: %s", err);
 	log_set_level(core->conf.log_level);
 	core->generation = failed - 1;
 }

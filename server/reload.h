@@ -16,6 +16,7 @@
 #define FORKLINE_RELOAD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/future.h"
@@ -25,7 +26,7 @@
 struct event;
 
 #define RELOAD_NEWS_ACCEPTED	0x1u	/* the check child liked the file */
-#define RELOAD_NEWS_REJECTED	0x2u	/* it did not (logged) */
+#define RELOAD_NEWS_REJECTED	0x2u	/* it did not: see why */
 
 struct reload {
 	const struct core	*core;
@@ -34,6 +35,7 @@ struct reload {
 	struct event		*check_ev;
 	bool			 queued;	/* SIGHUP came during one */
 	int64_t			 deadline_ms;	/* for the new generation */
+	char			 why[CONF_ERR_MAX]; /* of the last rejection */
 
 	/* What reload_undo restores. */
 	struct conf		 prev_conf;
@@ -46,8 +48,9 @@ void	 reload_init(struct reload *rl, const struct core *core,
 	    struct event *wake);
 void	 reload_free(struct reload *rl);
 
-/* Start the check child. 0, or -1 (logged): nothing changed. */
-int	 reload_check_start(struct reload *rl);
+/* Start the check child. 0, or -1 with the reason in err: nothing
+ * changed. */
+int	 reload_check_start(struct reload *rl, char *err, size_t errlen);
 
 /* While the check child runs: SIGCHLD. */
 void	 reload_reap(struct reload *rl);
@@ -64,10 +67,11 @@ bool	 reload_take_queued(struct reload *rl);
 /*
  * The checked configuration: build it, resolve its user, open its
  * listeners and log files, and put it in the core with generation + 1.
- * The previous settings are kept for reload_undo. -1 (logged): the core
- * is unchanged.
+ * The previous settings are kept for reload_undo. -1 with the reason in
+ * err: the core is unchanged.
  */
-int	 reload_apply(struct reload *rl, struct core *core);
+int	 reload_apply(struct reload *rl, struct core *core, char *err,
+	    size_t errlen);
 
 /* True once the new generation is late (worker_timeout after apply). */
 bool	 reload_overdue(const struct reload *rl, int64_t now);

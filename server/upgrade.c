@@ -1,6 +1,7 @@
 /*
  * upgrade: see upgrade.h.
  */
+#include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -95,7 +96,7 @@ upgrade_child(int pipe_fd, void *arg)
 }
 
 int
-upgrade_start(struct upgrade *up, int admin_fd)
+upgrade_start(struct upgrade *up, int admin_fd, char *err, size_t errlen)
 {
 	const struct core *core = up->core;
 	struct handoff h = { up, admin_fd };
@@ -117,7 +118,8 @@ upgrade_start(struct upgrade *up, int admin_fd)
 	log_info("SIGUSR2: starting %s as the new master", up->exe);
 	future_free(&up->child);	/* what a failed attempt left */
 	if (future_spawn(&up->child, &spec, upgrade_child, &h) == -1) {
-		log_warn("upgrade: cannot start the new master");
+		snprintf(err, errlen, "cannot start the new master: %s",
+		    strerror(errno));
 		return -1;
 	}
 	up->pipe_ev = event_new(core->base, up->child.fd, EV_READ | EV_PERSIST,

@@ -17,6 +17,7 @@
 #define FORKLINE_UPGRADE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "common/future.h"
@@ -52,8 +53,9 @@ pid_t	 upgrade_init(struct upgrade *up, const struct core *core,
 void	 upgrade_free(struct upgrade *up);
 
 /* Start the new master, handing it the listeners and admin_fd (-1: none).
- * 0, or -1 (logged). */
-int	 upgrade_start(struct upgrade *up, int admin_fd);
+ * 0, or -1 with the reason in err. */
+int	 upgrade_start(struct upgrade *up, int admin_fd, char *err,
+	    size_t errlen);
 void	 upgrade_reap(struct upgrade *up);
 void	 upgrade_tick(struct upgrade *up);
 
