@@ -18,6 +18,8 @@
 
 static int	 parse_unix(const char *, struct net_addr *, char *, size_t);
 static int	 parse_port(const char *, in_port_t *);
+static int	 split_host_port(const char *, char *, size_t, in_port_t *,
+		    int *, char *, size_t);
 static int	 parse_inet(const char *, struct net_addr *, char *, size_t);
 static int	 unix_remove_stale(const char *, char *, size_t);
 static int	 listen_options(int, const struct net_addr *, char *, size_t);
@@ -80,16 +82,13 @@ parse_port(const char *text, in_port_t *port)
  * so "*:7007" and "0.0.0.0:7007" compare equal.
  */
 static int
-parse_inet(const char *text, struct net_addr *out, char *err, size_t errlen)
+split_host_port(const char *text, char *host, size_t hostlen,
+    in_port_t *port, int *v6, char *err, size_t errlen)
 {
-	char host[INET6_ADDRSTRLEN + 1];
 	const char *colon, *hstart, *hend;
-	struct sockaddr_in *sin = (struct sockaddr_in *)&out->ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out->ss;
-	in_port_t port;
-	int v6 = text[0] == '[';
 
-	if (v6) {
+	*v6 = text[0] == '[';
+	if (*v6) {
 		hstart = text + 1;
 		hend = strchr(hstart, ']');
 		if (hend == NULL || hend[1] != ':') {
@@ -108,18 +107,32 @@ parse_inet(const char *text, struct net_addr *out, char *err, size_t errlen)
 		hstart = text;
 		hend = colon;
 	}
-	if (parse_port(colon + 1, &port) == -1) {
+	if (parse_port(colon + 1, port) == -1) {
 		snprintf(err, errlen, "'%s': port must be a number 0..65535",
 		    text);
 		return -1;
 	}
-	if ((size_t)(hend - hstart) >= sizeof(host)) {
+	if ((size_t)(hend - hstart) >= hostlen) {
 		snprintf(err, errlen, "'%s': not a numeric IP address", text);
 		return -1;
 	}
 	memcpy(host, hstart, (size_t)(hend - hstart));
 	host[hend - hstart] = '\0';
+	return 0;
+}
 
+static int
+parse_inet(const char *text, struct net_addr *out, char *err, size_t errlen)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	struct sockaddr_in *sin = (struct sockaddr_in *)&out->ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out->ss;
+	in_port_t port;
+	int v6;
+
+	if (split_host_port(text, host, sizeof(host), &port, &v6, err,
+	    errlen) == -1)
+		return -1;
 	if (v6) {
 		sin6->sin6_family = AF_INET6;
 		sin6->sin6_port = port;
