@@ -20,48 +20,76 @@
 #define STATUS_TIMEOUT_MS	5000
 #define STATUS_REPLY_MAX	(4 * 1024 * 1024)
 
-static int	 connect_admin(const struct net_addr *);
+static int	 connect_admin(const struct net_addr *, int64_t);
 static int	 wait_io(int, short, int64_t);
-static char	*fetch(int, const char *, size_t *);
+static char	*fetch(int, const char *, int64_t, size_t *);
 
-/* 1 ready, 0 deadline passed. */
+/*
+ * 1 when fd is ready for events (or poll failed: the read or write that
+ * follows tells why), 0 once the deadline has passed.
+ */
 static int
 wait_io(int fd, short events, int64_t deadline)
 {
 	struct pollfd pfd = { .fd = fd, .events = events };
 	int64_t left;
+	int r;
 
-	while ((left = deadline - now_ms()) > 0)
-		if (poll(&pfd, 1, (int)left) > 0 || errno != EINTR)
+	while ((left = deadline - now_ms()) > 0) {
+		r = poll(&pfd, 1, (int)left);
+		if (r > 0 || (r == -1 && errno != EINTR))
 			return 1;
+	}
 	return 0;
 }
 
+/*
+ * Connect without blocking past the deadline: a listener whose queue is
+ * full (an admin endpoint at its connection cap) drops the SYN, and a
+ * blocking connect would wait for the kernel's retries, minutes.
+ */
 static int
-connect_admin(const struct net_addr *addr)
+connect_admin(const struct net_addr *addr, int64_t deadline)
 {
-	int fd, r;
+	socklen_t len = sizeof(int);
+	int fd, soerr = 0;
 
-	fd = socket(addr->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(addr->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0);
 	if (fd == -1)
 		return -1;
-	r = connect(fd, (const struct sockaddr *)&addr->ss, addr->len);
-	if (r == -1) {
-		close(fd);
-		return -1;
+	if (connect(fd, (const struct sockaddr *)&addr->ss, addr->len) == 0)
+		return fd;
+	if (errno != EINPROGRESS && errno != EAGAIN)
+		goto fail;
+	if (wait_io(fd, POLLOUT, deadline) == 0) {
+		errno = ETIMEDOUT;
+		goto fail;
 	}
-	return fd;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1)
+		goto fail;
+	if (soerr == 0)
+		return fd;
+	errno = soerr;
+fail:
+	soerr = errno;
+	close(fd);
+	errno = soerr;
+	return -1;
 }
 
 /* Send the request, read the whole answer (bounded), NUL-terminated. */
 static char *
-fetch(int fd, const char *request, size_t *len)
+fetch(int fd, const char *request, int64_t deadline, size_t *len)
 {
-	int64_t deadline = now_ms() + STATUS_TIMEOUT_MS;
 	size_t cap = 65536, used = 0;
 	char *buf;
 	ssize_t n;
 
+	if (wait_io(fd, POLLOUT, deadline) == 0) {
+		errno = ETIMEDOUT;
+		return NULL;
+	}
 	if (write(fd, request, strlen(request)) != (ssize_t)strlen(request))
 		return NULL;
 	if ((buf = malloc(cap)) == NULL)
@@ -86,7 +114,7 @@ fetch(int fd, const char *request, size_t *len)
 			*len = used;
 			return buf;
 		}
-		if (n < 0 && errno != EINTR)
+		if (n < 0 && errno != EINTR && errno != EAGAIN)
 			break;
 		if (n > 0)
 			used += (size_t)n;
@@ -102,6 +130,7 @@ status_command(const char *admin, bool json)
 	struct net_addr addr;
 	const char *body;
 	char *reply;
+	int64_t deadline = now_ms() + STATUS_TIMEOUT_MS;
 	size_t len;
 	int fd, code;
 
@@ -109,16 +138,24 @@ status_command(const char *admin, bool json)
 		fprintf(stderr, "forkline status: admin address %s\n", err);
 		return EX_USAGE;
 	}
-	if ((fd = connect_admin(&addr)) == -1) {
+	if ((fd = connect_admin(&addr, deadline)) == -1) {
 		fprintf(stderr, "forkline status: cannot connect to the admin "
 		    "endpoint %s: %s (is forkline running with [admin] "
-		    "listen?)\n", addr.text, strerror(errno));
+		    "listen?)\n", addr.text, errno == ETIMEDOUT ?
+		    "no answer in time" : strerror(errno));
 		return EX_UNAVAILABLE;
 	}
 	snprintf(request, sizeof(request), "GET /status%s HTTP/1.0\r\n"
 	    "Host: forkline\r\n\r\n", json ? "" : "?format=text");
-	reply = fetch(fd, request, &len);
+	reply = fetch(fd, request, deadline, &len);
 	close(fd);
+	if (reply == NULL && errno == ETIMEDOUT) {
+		fprintf(stderr, "forkline status: %s accepted the connection "
+		    "but gave no answer within %d s (a stopped master, or one "
+		    "that cannot keep up)\n", addr.text,
+		    STATUS_TIMEOUT_MS / 1000);
+		return EX_UNAVAILABLE;
+	}
 	if (reply == NULL) {
 		fprintf(stderr, "forkline status: reading from %s: %s\n",
 		    addr.text, strerror(errno));

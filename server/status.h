@@ -7,7 +7,11 @@
 
 #include <stdbool.h>
 
-/* Returns the exit status: 0, 64 bad address, 69 not reachable, 71. */
+/*
+ * Everything (connecting, sending, the whole answer) within 5 s. Returns
+ * the exit status: 0; EX_USAGE, a bad address; EX_UNAVAILABLE, nobody
+ * there or no answer in time; EX_OSERR, any other failure.
+ */
 int	 status_command(const char *admin, bool json);
 
 #endif

@@ -62,6 +62,34 @@ START_TEST(test_status_table_and_json)
 }
 END_TEST
 
+/*
+ * An endpoint that takes the connection and never answers (a stopped
+ * master, say): the command gives up after its 5 s, says so, exits 69.
+ */
+START_TEST(test_status_deadline)
+{
+	char admin[32];
+	const char *args[] = { "status", "-a", admin, NULL };
+	struct run_result r;
+	int64_t started;
+	int fd, port;
+
+	fd = harness_listen_tcp(&port);	/* listens, never accepts */
+	snprintf(admin, sizeof(admin), "127.0.0.1:%d", port);
+	started = harness_now_ms();
+	forkline_run(&r, args, 30000);
+	ck_assert_msg(!r.timed_out, "forkline status against a silent "
+	    "endpoint was still waiting after 30 s");
+	ck_assert_msg(harness_now_ms() - started < 15000, "forkline status "
+	    "took %lld ms against a silent endpoint (its deadline is 5 s)",
+	    (long long)(harness_now_ms() - started));
+	run_assert_exit(&r, 69, "forkline status against a silent endpoint");
+	ck_assert_msg(strstr(r.err, "no answer within") != NULL, "%s", r.err);
+	run_result_free(&r);
+	close(fd);
+}
+END_TEST
+
 static Suite *
 status_suite(void)
 {
@@ -70,6 +98,7 @@ status_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_status_table_and_json);
+	tcase_add_test(tc, test_status_deadline);
 	suite_add_tcase(su, tc);
 	return su;
 }
