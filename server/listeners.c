@@ -19,6 +19,7 @@
 
 static int	 listeners_inherit(struct core *, int, char **, char *, size_t);
 static int	 listeners_bind(struct core *, char *, size_t);
+static bool	 listener_is(const struct listener *, const struct net_addr *);
 static int	 open_one(const struct conf *, const char *, struct listener *,
 		    char *, size_t);
 
@@ -123,6 +124,18 @@ listeners_bind(struct core *c, char *err, size_t errlen)
 }
 
 /*
+ * An address names an open listener if it is the one configured ("port
+ * 0", a wildcard) or the one the socket is bound to: a file that now
+ * says the port the kernel chose means the same socket.
+ */
+static bool
+listener_is(const struct listener *l, const struct net_addr *want)
+{
+	return strcmp(l->spec, want->text) == 0 ||
+	    strcmp(l->addr.text, want->text) == 0;
+}
+
+/*
  * The listener set for a new configuration: addresses already open keep
  * their socket (no re-bind, nothing queued is lost), new ones are opened.
  * On failure whatever was newly opened is closed and -1 returned, and the
@@ -145,7 +158,7 @@ listeners_update(const struct core *c, const struct conf *next,
 		    errlen) == -1)
 			goto fail;
 		for (j = 0; j < c->nlisteners; j++)
-			if (strcmp(c->listeners[j].spec, want.text) == 0)
+			if (listener_is(&c->listeners[j], &want))
 				break;
 		if (j < c->nlisteners) {
 			out[n++] = c->listeners[j];

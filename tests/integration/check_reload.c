@@ -151,8 +151,9 @@ START_TEST(test_reload_invalid_keeps_serving)
 END_TEST
 
 /*
- * A SIGHUP during a reload is remembered. Generation 2 (64 workers, so
- * that it takes a while to be ready) is under way when the file is edited
+ * A SIGHUP during a reload is remembered. Generation 2 (256 workers, so
+ * that it takes a while to be ready: 64 were ready in 20 ms, before the
+ * test saw the reload start) is under way when the file is edited
  * again and two more SIGHUPs come; when it is done, one more reload,
  * generation 3, picks the edit up. Two SIGHUPs make one more reload, not
  * two.
@@ -166,7 +167,7 @@ START_TEST(test_reload_during_reload)
 
 	start_with_config(&s, path, sizeof(path), "[workers]\nstart = 2\n");
 	server_wait_workers(&s, 2, pids);
-	harness_rewrite_file(path, "[workers]\nstart = 64\nmax = 64\n");
+	harness_rewrite_file(path, "[workers]\nstart = 256\nmax = 256\n");
 	server_signal(&s, SIGHUP);
 	assert_log(&s, log_wait_count(&s, "starting generation 2", 0, 1,
 	    HARNESS_READY_MS), "generation 2", "no reload after SIGHUP");
@@ -193,6 +194,35 @@ START_TEST(test_reload_during_reload)
 }
 END_TEST
 
+/*
+ * A file that listened on port 0 and now names the port it was given
+ * means the same socket: the reload keeps it (no second bind, which
+ * would fail with "Address already in use" against our own socket).
+ */
+START_TEST(test_reload_names_bound_port)
+{
+	char		 path[HARNESS_PATH_MAX], conf[128];
+	const char	*args[] = { "-c", path, NULL };
+	struct server	 s;
+
+	harness_write_file(path, sizeof(path), "reload-", ".conf",
+	    "[server]\nlisten = 127.0.0.1:0\n[workers]\nstart = 2\n");
+	server_start_unbound(&s, args);
+	snprintf(conf, sizeof(conf), "[server]\nlisten = 127.0.0.1:%d\n"
+	    "[workers]\nstart = 2\n", s.port);
+	harness_rewrite_file(path, conf);
+	server_signal(&s, SIGHUP);
+	ck_assert_msg(server_log_wait(&s, "reload: generation 2 serving",
+	    HARNESS_READY_MS), "the reload naming port %d was not taken: %s",
+	    s.port, log_lines(&s, "reload"));
+	ck_assert_msg(!server_log_contains(&s, "Address already in use"),
+	    "the reload bound port %d again: %s", s.port,
+	    log_lines(&s, "reload"));
+	client_ping(&s);
+	server_stop_expect_zero(&s);
+}
+END_TEST
+
 static Suite *
 reload_suite(void)
 {
@@ -204,6 +234,7 @@ reload_suite(void)
 	tcase_add_test(tc, test_reload_under_load);
 	tcase_add_test(tc, test_reload_invalid_keeps_serving);
 	tcase_add_test(tc, test_reload_during_reload);
+	tcase_add_test(tc, test_reload_names_bound_port);
 	suite_add_tcase(s, tc);
 	return s;
 }
