@@ -6,6 +6,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -37,18 +38,33 @@ static int	 inherited_fd(void);
 static struct bufferevent *new_conn(struct event_base *, void *);
 static void	 on_accept_error(struct evconnlistener *, void *);
 static int	 live_conns(const struct admin *);
+static int	 tracked_conns(const struct admin *);
+static void	 close_conn(struct admin_conn *);
+static void	 evict_oldest(struct admin *);
 static void	 resume_accepting(struct admin *);
 static int	 admin_serve(struct admin *, int, char *, size_t);
 
+/*
+ * A HEAD answer has the headers of the GET one and no body: evhttp
+ * would send the body, and leave out its length, which breaks the
+ * framing of the next answer on a kept-alive connection.
+ */
 static void
 reply(struct evhttp_request *req, int code, const char *reason,
     const char *type, struct evbuffer *body)
 {
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", type);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Cache-Control", "no-store");
-	evhttp_send_reply(req, code, reason, body);
+	struct evkeyvalq *headers = evhttp_request_get_output_headers(req);
+	char length[32];
+
+	evhttp_add_header(headers, "Content-Type", type);
+	evhttp_add_header(headers, "Cache-Control", "no-store");
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
+		evhttp_send_reply(req, code, reason, body);
+		return;
+	}
+	snprintf(length, sizeof(length), "%zu", evbuffer_get_length(body));
+	evhttp_add_header(headers, "Content-Length", length);
+	evhttp_send_reply(req, code, reason, NULL);
 }
 
 static void
@@ -141,36 +157,81 @@ inherited_fd(void)
 	return fd;
 }
 
+/* Connections that count against ADMIN_CONNS_MAX: not being closed. */
 static int
 live_conns(const struct admin *a)
 {
 	int i, live = 0;
 
 	for (i = 0; i < ADMIN_TRACK_MAX; i++)
-		if (a->conns[i].bev != NULL)
+		if (a->conns[i].bev != NULL && !a->conns[i].closing)
 			live++;
 	return live;
 }
 
+/* Every bufferevent we hold a reference to, closing or not. */
+static int
+tracked_conns(const struct admin *a)
+{
+	int i, n = 0;
+
+	for (i = 0; i < ADMIN_TRACK_MAX; i++)
+		if (a->conns[i].bev != NULL)
+			n++;
+	return n;
+}
+
+/* Shut a connection down; evhttp lets go of it, the tick releases it. */
+static void
+close_conn(struct admin_conn *c)
+{
+	shutdown(bufferevent_getfd(c->bev), SHUT_RDWR);
+	c->closing = true;
+}
+
 /*
- * The ADMIN_CONNS_MAX-th connection stops the listener until the tick
- * sees one gone. One beyond it all the same (the listener paused too
- * late) gets a deadline of now: the next tick closes it. (Returning NULL
- * would not refuse it: evhttp would make a bufferevent of its own,
- * beyond our sight.)
+ * Make room for a new connection at the cap: close the one open longest
+ * without finishing (a slow or idle client), so that a health check is
+ * answered now, not when the slow ones time out.
+ */
+static void
+evict_oldest(struct admin *a)
+{
+	struct admin_conn *oldest = NULL;
+	int i;
+
+	for (i = 0; i < ADMIN_TRACK_MAX; i++) {
+		struct admin_conn *c = &a->conns[i];
+
+		if (c->bev != NULL && !c->closing && (oldest == NULL ||
+		    c->deadline_ms < oldest->deadline_ms))
+			oldest = c;
+	}
+	if (oldest != NULL)
+		close_conn(oldest);
+}
+
+/*
+ * Each connection gets a tracked bufferevent. At ADMIN_CONNS_MAX open
+ * the oldest is closed to make room; the listener stops only when the
+ * table of connections still being closed is full, until the tick has
+ * released some. (Returning NULL would not refuse a connection: evhttp
+ * would make a bufferevent of its own, beyond our sight.)
  */
 static struct bufferevent *
 new_conn(struct event_base *base, void *arg)
 {
 	struct admin *a = arg;
 	struct bufferevent *bev;
-	int i, free_at = -1, live = live_conns(a);
+	int i, free_at = -1;
 
 	if (a->accept_failures > 0) {
 		log_info("admin: accepting again after %lu failed attempts",
 		    a->accept_failures);
 		a->accept_failures = 0;
 	}
+	if (live_conns(a) >= ADMIN_CONNS_MAX)
+		evict_oldest(a);
 	for (i = 0; i < ADMIN_TRACK_MAX && free_at == -1; i++)
 		if (a->conns[i].bev == NULL)
 			free_at = i;
@@ -180,10 +241,11 @@ new_conn(struct event_base *base, void *arg)
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
 		return NULL;
 	bufferevent_incref(bev);
-	a->conns[free_at].bev = bev;
-	a->conns[free_at].deadline_ms = live >= ADMIN_CONNS_MAX ? now_ms() :
-	    now_ms() + ADMIN_TIMEOUT_S * 1000;
-	if (live + 1 >= ADMIN_CONNS_MAX && a->listener != NULL)
+	a->conns[free_at] = (struct admin_conn){
+		.bev = bev,
+		.deadline_ms = now_ms() + ADMIN_TIMEOUT_S * 1000,
+	};
+	if (tracked_conns(a) + 1 >= ADMIN_TRACK_MAX && a->listener != NULL)
 		evconnlistener_disable(a->listener);
 	return bev;
 }
@@ -215,7 +277,7 @@ on_accept_error(struct evconnlistener *lev, void *arg)
 static void
 resume_accepting(struct admin *a)
 {
-	if (a->listener == NULL || live_conns(a) >= ADMIN_CONNS_MAX ||
+	if (a->listener == NULL || tracked_conns(a) + 1 >= ADMIN_TRACK_MAX ||
 	    (a->accept_resume_ms != 0 && now_ms() < a->accept_resume_ms))
 		return;
 	a->accept_resume_ms = 0;
@@ -237,7 +299,7 @@ admin_tick(struct admin *a)
 			bufferevent_decref(a->conns[i].bev);
 			a->conns[i].bev = NULL;
 		} else if (now >= a->conns[i].deadline_ms)
-			shutdown(bufferevent_getfd(a->conns[i].bev), SHUT_RDWR);
+			close_conn(&a->conns[i]);
 	}
 	resume_accepting(a);
 }

@@ -11,13 +11,15 @@
  * Everything comes from what the master already knows (the workers'
  * reports, see admin_pages.h): a request costs the workers nothing.
  * Requests are small and bounded (headers 8 KiB, no body, 5 s for the
- * whole request, 64 connections at once: further ones wait in the
- * kernel's queue), and the handlers never block the event loop.
+ * whole request, 64 connections open at once: a new one closes the
+ * oldest, so a health check is never starved), and the handlers never
+ * block the event loop.
  */
 #ifndef FORKLINE_ADMIN_H
 #define FORKLINE_ADMIN_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "server/core.h"
@@ -34,14 +36,16 @@ struct evhttp;
 /*
  * evhttp's timeout restarts with every byte, so a client sending one byte
  * a second would hold a connection for ever. Each connection's
- * bufferevent is made here (evhttp_set_bevcb), at most ADMIN_CONNS_MAX at
- * once, and the master's tick shuts down any older than the request
- * timeout. An extra reference keeps the bufferevent valid until the sweep
- * sees that evhttp has let go of it (it clears its callbacks when it does).
+ * bufferevent is made here (evhttp_set_bevcb), at most ADMIN_CONNS_MAX
+ * open at once (a new one closes the oldest), and the master's tick shuts
+ * down any older than the request timeout. An extra reference keeps the
+ * bufferevent valid until the sweep sees that evhttp has let go of it (it
+ * clears its callbacks when it does).
  */
 struct admin_conn {
 	struct bufferevent	*bev;		/* NULL: free */
 	int64_t			 deadline_ms;
+	bool			 closing;	/* shut down, not yet released */
 };
 
 struct admin {
@@ -50,11 +54,12 @@ struct admin {
 	struct evhttp		*http;
 	struct listener		 sock;		/* fd -1: off */
 	/*
-	 * The listener stops accepting while ADMIN_CONNS_MAX connections
-	 * are open (the rest wait in the kernel's queue, costing the master
-	 * no fd), and for a while after accept fails: libevent would
-	 * otherwise retry a listener that stays readable at once, forever,
-	 * and print a warning each time.
+	 * The listener stops accepting while ADMIN_TRACK_MAX connections
+	 * are held (a flood faster than the tick releases closed ones; the
+	 * rest wait in the kernel's queue, costing the master no fd), and
+	 * for a while after accept fails: libevent would otherwise retry a
+	 * listener that stays readable at once, forever, and print a
+	 * warning each time.
 	 */
 	struct evconnlistener	*listener;
 	int64_t			 accept_resume_ms;	/* 0: not paused */

@@ -498,6 +498,41 @@ START_TEST(test_admin_malformed)
 }
 END_TEST
 
+/*
+ * HEAD has GET's headers, Content-Length included, and no body, so a GET
+ * after it on the same kept-alive connection reads its own answer.
+ */
+START_TEST(test_head_framing)
+{
+	char admin[32];
+	const char *args[] = { "-w", "1", "-a", admin, NULL };
+	struct server s;
+	char *text, *second, *length;
+	size_t len;
+	int port = harness_free_port(), fd, how;
+
+	snprintf(admin, sizeof(admin), "127.0.0.1:%d", port);
+	server_start(&s, args);
+	fd = client_connect(port);
+	client_send(fd, "HEAD /healthz HTTP/1.1\r\nHost: t\r\n\r\n"
+	    "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+	text = client_read_all(fd, &len, &how, 5000);
+	close(fd);
+	ck_assert_msg(text != NULL && harness_count(text, "HTTP/1.1 200 ") == 2,
+	    "expected two answers: %s", text != NULL ? text : "");
+	second = strstr(text + 1, "HTTP/1.1 200 ");
+	length = strstr(text, "Content-Length: 3\r\n");
+	ck_assert_msg(length != NULL && length < second,
+	    "the HEAD answer has no Content-Length: %s", text);
+	ck_assert_msg(strncmp(second - 4, "\r\n\r\n", 4) == 0, "the HEAD "
+	    "answer has a body before the next answer: %s", text);
+	ck_assert_msg(strstr(second, "\r\n\r\nok\n") != NULL, "the GET "
+	    "answer after HEAD: %s", second);
+	free(text);
+	server_stop_expect_zero(&s);
+}
+END_TEST
+
 static Suite *
 admin_suite(void)
 {
@@ -511,6 +546,7 @@ admin_suite(void)
 	tcase_add_test(tc, test_metrics_prometheus);
 	tcase_add_test(tc, test_healthz_flips);
 	tcase_add_test(tc, test_admin_malformed);
+	tcase_add_test(tc, test_head_framing);
 	suite_add_tcase(su, tc);
 	return su;
 }

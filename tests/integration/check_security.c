@@ -511,6 +511,47 @@ START_TEST(test_admin_connection_flood)
 END_TEST
 
 /*
+ * 4b. 64 clients holding unfinished requests (the endpoint at its cap): a
+ * health check is still answered at once, since a new connection closes
+ * the one open longest, not after the slow ones time out (5 s). The
+ * shipped deploy/haproxy.cfg and deploy/kubernetes.yaml give a probe 1 s.
+ */
+START_TEST(test_admin_healthz_at_cap)
+{
+	const char *args[] = { "-w", "2", "-a", "0", NULL };
+	int fds[ADMIN_CONNS_MAX], i, port, status;
+	int64_t started, took;
+	struct server s;
+	char *text;
+
+	server_start(&s, args);
+	port = admin_port(&s);
+	for (i = 0; i < ADMIN_CONNS_MAX; i++) {
+		fds[i] = connect_nonblocking(port);
+		harness_sleep_ms(2);
+		ck_assert_msg(write(fds[i], "GET /status HTTP/1.1\r\n", 23) ==
+		    23 || errno == EAGAIN, "write: %s", strerror(errno));
+	}
+	harness_sleep_ms(300);		/* all of them held by the master */
+	started = harness_now_ms();
+	text = harness_http_get(port, "GET /healthz HTTP/1.0\r\n\r\n",
+	    &status);
+	took = harness_now_ms() - started;
+	printf("check_security: /healthz with %d slow clients held: %d in "
+	    "%lld ms\n", ADMIN_CONNS_MAX, status, (long long)took);
+	ck_assert_msg(status == 200, "/healthz with %d slow clients: %d %s",
+	    ADMIN_CONNS_MAX, status, text != NULL ? text : "");
+	ck_assert_msg(took < 1000 * harness_slow(), "/healthz took %lld ms "
+	    "with %d slow clients on the admin endpoint (a probe has 1 s)",
+	    (long long)took, ADMIN_CONNS_MAX);
+	free(text);
+	for (i = 0; i < ADMIN_CONNS_MAX; i++)
+		close(fds[i]);
+	server_stop_expect_zero(&s);
+}
+END_TEST
+
+/*
  * 5. The master out of file descriptors (its limit lowered): the admin
  * listener pauses instead of retrying at once (libevent's default would
  * spin and print a warning per attempt), and serves again once fds are
@@ -569,6 +610,7 @@ security_suite(void)
 	tcase_add_test(tc, test_peer_escaped);
 	tcase_add_test(tc, test_hang_report_escaped);
 	tcase_add_test(tc, test_admin_connection_flood);
+	tcase_add_test(tc, test_admin_healthz_at_cap);
 	tcase_add_test(tc, test_admin_accept_emfile);
 	suite_add_tcase(su, tc);
 	return su;
