@@ -22,6 +22,7 @@
 static int	 ready_fd = -1;	/* daemon: write end to the waiting parent */
 
 static pid_t	 read_pid(int fd);
+static bool	 is_master(pid_t, int, char *, size_t);
 
 static pid_t
 read_pid(int fd)
@@ -38,25 +39,17 @@ read_pid(int fd)
 	return pid > 0 && pid < INT_MAX ? (pid_t)pid : 0;
 }
 
-int
-pidfile_acquire(const char *path, bool takeover, char *err, size_t errlen)
+/*
+ * A binary upgrade: the old master still holds the lock on the file it
+ * made, so the new master makes its own under another name, locks it and
+ * renames it into place.
+ */
+static int
+pidfile_replace(const char *path, char *err, size_t errlen)
 {
 	char tmp[PATH_MAX];
-	pid_t old;
 	int fd;
 
-	if (!takeover && (fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
-		old = read_pid(fd);
-		if (flock(fd, LOCK_SH | LOCK_NB) == -1) {
-			snprintf(err, errlen, "forkline is already running "
-			    "(pid %ld, pid file %s)", (long)old, path);
-			close(fd);
-			return -1;
-		}
-		close(fd);
-		log_info("replacing stale pid file %s (pid %ld is gone)", path,
-		    (long)old);
-	}
 	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp) ||
 	    (fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
 		snprintf(err, errlen, "pid file %s: %s", path, strerror(errno));
@@ -73,20 +66,137 @@ pidfile_acquire(const char *path, bool takeover, char *err, size_t errlen)
 	return fd;
 }
 
+/* fd is the file path names now (not one removed or replaced since). */
+static bool
+names_fd(const char *path, int fd)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/*
+ * Open and lock the file path names, creating it if need be. The lock is
+ * taken before anything is written, on the file itself, so of two masters
+ * started at once exactly one gets it; the other reads the winner's pid
+ * and writes nothing. If the file was removed or replaced between the
+ * open and the lock (its master stopping, an upgrade), try again.
+ */
+static int
+pidfile_lock(const char *path, char *err, size_t errlen)
+{
+	int fd, tries;
+
+	for (tries = 0; tries < 5; tries++) {
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (fd == -1) {
+			snprintf(err, errlen, "pid file %s: %s", path,
+			    strerror(errno));
+			return -1;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+			if (errno == EWOULDBLOCK)
+				snprintf(err, errlen, "forkline is already "
+				    "running (pid %ld, pid file %s)",
+				    (long)read_pid(fd), path);
+			else
+				snprintf(err, errlen, "pid file %s: flock: %s",
+				    path, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (names_fd(path, fd))
+			return fd;
+		close(fd);
+	}
+	snprintf(err, errlen, "pid file %s keeps being replaced; is another "
+	    "forkline starting?", path);
+	return -1;
+}
+
+int
+pidfile_acquire(const char *path, bool takeover, char *err, size_t errlen)
+{
+	pid_t old;
+	int fd;
+
+	if (takeover)
+		return pidfile_replace(path, err, errlen);
+	if ((fd = pidfile_lock(path, err, errlen)) == -1)
+		return -1;
+	if ((old = read_pid(fd)) != 0)
+		log_info("replacing stale pid file %s (pid %ld is gone)", path,
+		    (long)old);
+	if (fchmod(fd, 0644) == -1 || ftruncate(fd, 0) == -1 ||
+	    dprintf(fd, "%ld\n", (long)getpid()) < 0) {
+		snprintf(err, errlen, "pid file %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Only the file this process holds the lock on is removed: after an
+ * upgrade path names the new master's file, and a master that lost the
+ * race for the lock never got here.
+ */
 void
 pidfile_release(const char *path, int fd)
 {
-	int cur;
-
 	if (fd == -1)
 		return;
-	/* After an upgrade the file is the new master's: leave it. */
-	if ((cur = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
-		if (read_pid(cur) == getpid() && unlink(path) == -1)
-			log_warn("removing pid file %s", path);
-		close(cur);
-	}
+	if (names_fd(path, fd) && unlink(path) == -1)
+		log_warn("removing pid file %s", path);
 	close(fd);
+}
+
+/*
+ * The lock on a pid file says that some process holds it, not that it is
+ * a forkline master: before signalling pid, check that it runs as the
+ * file's owner and is a master, by its title ("forkline: master") or by
+ * its executable, the same file as ours. false with why otherwise.
+ */
+static bool
+is_master(pid_t pid, int pidfile_fd, char *why, size_t whylen)
+{
+	char proc[64], cmd[64], line[128];
+	struct stat file, exe, self;
+	long uid = -1;
+	ssize_t n;
+	FILE *f;
+	int fd;
+
+	snprintf(proc, sizeof(proc), "/proc/%ld/status", (long)pid);
+	if ((f = fopen(proc, "re")) == NULL) {
+		snprintf(why, whylen, "%s: %s", proc, strerror(errno));
+		return false;
+	}
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "Uid: %ld", &uid) == 1)
+			break;
+	fclose(f);
+	if (fstat(pidfile_fd, &file) == -1 || uid != (long)file.st_uid) {
+		snprintf(why, whylen, "it runs as uid %ld, the pid file is "
+		    "uid %ld's", uid, (long)file.st_uid);
+		return false;
+	}
+	snprintf(proc, sizeof(proc), "/proc/%ld/cmdline", (long)pid);
+	n = -1;
+	if ((fd = open(proc, O_RDONLY | O_CLOEXEC)) != -1) {
+		n = read(fd, cmd, sizeof(cmd) - 1);
+		close(fd);
+	}
+	cmd[n > 0 ? n : 0] = '\0';
+	if (strncmp(cmd, "forkline: master", 16) == 0)
+		return true;
+	snprintf(proc, sizeof(proc), "/proc/%ld/exe", (long)pid);
+	if (stat(proc, &exe) == 0 && stat("/proc/self/exe", &self) == 0 &&
+	    exe.st_dev == self.st_dev && exe.st_ino == self.st_ino)
+		return true;
+	snprintf(why, whylen, "it is '%s'", cmd);
+	return false;
 }
 
 int
@@ -99,6 +209,7 @@ pidfile_signal(const char *path, const char *name)
 		{ "stop", SIGTERM }, { "quit", SIGQUIT }, { "reload", SIGHUP },
 		{ "reopen", SIGUSR1 }, { "upgrade", SIGUSR2 },
 	};
+	char why[PATH_MAX + 64];
 	size_t i;
 	pid_t pid;
 	int fd;
@@ -121,6 +232,12 @@ pidfile_signal(const char *path, const char *name)
 	if (flock(fd, LOCK_SH | LOCK_NB) == 0 || pid == 0) {
 		fprintf(stderr, "forkline: not running (stale pid file %s, "
 		    "pid %ld)\n", path, (long)pid);
+		close(fd);
+		return 1;
+	}
+	if (!is_master(pid, fd, why, sizeof(why))) {
+		fprintf(stderr, "forkline: pid %ld in %s is not a forkline "
+		    "master (%s); not signalling it\n", (long)pid, path, why);
 		close(fd);
 		return 1;
 	}
