@@ -3,8 +3,12 @@
  * connection is refused while one drains and the next starts.
  */
 #include <errno.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <event2/event.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -20,6 +24,12 @@ static void	 on_check_pipe(evutil_socket_t, short, void *);
 static void	 on_check_done(struct future *, const struct future_result *,
 		    void *);
 static void	 check_end(struct reload *);
+static void	 check_timer_end(struct reload *);
+static void	 on_check_timeout(evutil_socket_t, short, void *);
+static void	 check_failure(struct reload *, const struct future_result *,
+		    const char *, size_t);
+static int	 write_all(int, const void *, size_t);
+static void	 test_fault(void);
 static bool	 listener_in(const struct listener *, int, int);
 static void	 close_missing(struct listener *, int, const struct listener *,
 		    int, bool);
@@ -40,24 +50,78 @@ reload_free(struct reload *rl)
 	if (rl->core == NULL)
 		return;
 	check_end(rl);
+	check_timer_end(rl);
+	reload_kill_check(rl);
 	future_free(&rl->check);
 }
 
-/* In the child: build the configuration as the master would. */
+/*
+ * In the child: build the configuration as the master would and send it
+ * back whole (struct conf holds no pointers), or the reason it failed.
+ * The master never opens the file itself: a FIFO, or a file on a stalled
+ * file system, can block only this child, which the deadline then kills.
+ */
 static void
 check_child(int fd, void *arg)
 {
 	const struct reload *rl = arg;
 	char err[CONF_ERR_MAX];
 	struct conf next;
+
+	/* Not a moment past the master, even if it is killed. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
+	    getppid() != rl->core->pid)
+		_exit(EX_OSERR);
+	proctitle_set("forkline: config check");
+	test_fault();
+	if (conf_build(rl->core->source, &next, err, sizeof(err)) == CONF_OK)
+		_exit(write_all(fd, &next, sizeof(next)) == 0 ? 0 : EX_OSERR);
+	(void)write_all(fd, err, strlen(err));
+	_exit(EX_CONFIG);
+}
+
+/*
+ * Test-only: FORKLINE_TEST_FAULT=hang-config-check makes the check child
+ * hang as on a file system that does not answer, for the deadline's test.
+ */
+static void
+test_fault(void)
+{
+	const char *fault = getenv("FORKLINE_TEST_FAULT");
+
+	if (fault != NULL && strcmp(fault, "hang-config-check") == 0)
+		for (;;)
+			pause();
+}
+
+static int
+write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
 	ssize_t n;
 
-	proctitle_set("forkline: config check");
-	if (conf_build(rl->core->source, &next, err, sizeof(err)) == CONF_OK)
-		_exit(0);
-	n = write(fd, err, strlen(err));
-	(void)n;
-	_exit(EX_CONFIG);
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* The check ran out of time: kill it; on_check_done says so. */
+static void
+on_check_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct reload *rl = arg;
+
+	(void)fd;
+	(void)what;
+	rl->check_late = true;
+	if (rl->check.pid > 0 && !rl->check.reaped)
+		kill(rl->check.pid, SIGKILL);
 }
 
 int
@@ -65,13 +129,17 @@ reload_check_start(struct reload *rl, char *err, size_t errlen)
 {
 	const struct core *core = rl->core;
 	struct future_spec spec = {
-		.type = FUTURE_STRING,
-		.max_output = CONF_ERR_MAX,
+		.type = FUTURE_BYTES,
+		.max_output = sizeof(struct conf) > CONF_ERR_MAX ?
+		    sizeof(struct conf) : CONF_ERR_MAX,
 		.on_done = on_check_done,
 		.arg = rl,
 	};
+	int64_t limit = core->conf.worker_timeout_ms;
+	struct timeval tv = { limit / 1000, (limit % 1000) * 1000 };
 
 	rl->queued = false;
+	rl->check_late = false;
 	log_info("SIGHUP: checking configuration %s",
 	    core->source->path != NULL ? core->source->path : "(no file: "
 	    "defaults and command line)");
@@ -82,7 +150,9 @@ reload_check_start(struct reload *rl, char *err, size_t errlen)
 	}
 	rl->check_ev = event_new(core->base, rl->check.fd,
 	    EV_READ | EV_PERSIST, on_check_pipe, rl);
-	if (rl->check_ev == NULL || event_add(rl->check_ev, NULL) == -1)
+	rl->check_timer = evtimer_new(core->base, on_check_timeout, rl);
+	if (rl->check_ev == NULL || event_add(rl->check_ev, NULL) == -1 ||
+	    rl->check_timer == NULL || evtimer_add(rl->check_timer, &tv) == -1)
 		fatalx(EX_OSERR, "cannot watch the configuration check");
 	return 0;
 }
@@ -114,6 +184,16 @@ check_end(struct reload *rl)
 	}
 }
 
+/* The child is done: no deadline any more. */
+static void
+check_timer_end(struct reload *rl)
+{
+	if (rl->check_timer != NULL) {
+		event_free(rl->check_timer);
+		rl->check_timer = NULL;
+	}
+}
+
 static void
 on_check_pipe(evutil_socket_t fd, short what, void *arg)
 {
@@ -126,6 +206,24 @@ on_check_pipe(evutil_socket_t fd, short what, void *arg)
 	check_end(rl);
 }
 
+/*
+ * The master is leaving: a check still running goes with it (it would
+ * otherwise be left to init, blocked on its file). Reaped if it dies
+ * within a moment; PR_SET_PDEATHSIG covers the rest.
+ */
+void
+reload_kill_check(struct reload *rl)
+{
+	int i;
+
+	if (rl->check.pid <= 0 || rl->check.reaped)
+		return;
+	kill(rl->check.pid, SIGKILL);
+	for (i = 0; i < 100 && waitpid(rl->check.pid, NULL, WNOHANG) == 0; i++)
+		usleep(10000);
+	rl->check.reaped = true;
+}
+
 /* A future that never ran has pid 0, which waitpid must never see. */
 void
 reload_reap(struct reload *rl)
@@ -134,26 +232,49 @@ reload_reap(struct reload *rl)
 		future_collect(&rl->check);
 }
 
+/* Why the check failed, from how it ended and what it wrote. */
 static void
-on_check_done(struct future *f, const struct future_result *r, void *arg)
+check_failure(struct reload *rl, const struct future_result *r,
+    const char *out, size_t len)
 {
-	struct reload *rl = arg;
 	char how[128];
 
-	check_end(rl);
-	if (r->exited && r->code == 0) {
-		future_free(f);
-		news_post(&rl->news, RELOAD_NEWS_ACCEPTED);
-		return;
-	}
-	if (r->exited && r->code == EX_CONFIG)
-		snprintf(rl->why, sizeof(rl->why), "%s",
-		    (const char *)future_output(f, NULL));
+	if (rl->check_late)
+		snprintf(rl->why, sizeof(rl->why), "the configuration check "
+		    "did not finish within %lld ms (worker_timeout) and was "
+		    "killed (is the file on a file system that does not "
+		    "answer?)",
+		    (long long)rl->core->conf.worker_timeout_ms);
+	else if (r->exited && r->code == EX_CONFIG)
+		snprintf(rl->why, sizeof(rl->why), "%.*s", (int)len, out);
+	else if (r->exited && r->code == 0)
+		snprintf(rl->why, sizeof(rl->why), "the configuration check "
+		    "sent %zu bytes, not a configuration of %zu", len,
+		    sizeof(struct conf));
 	else {
 		future_describe(r, how, sizeof(how));
 		snprintf(rl->why, sizeof(rl->why), "the configuration check "
 		    "%s", how);
 	}
+}
+
+static void
+on_check_done(struct future *f, const struct future_result *r, void *arg)
+{
+	struct reload *rl = arg;
+	size_t len;
+	const char *out = future_output(f, &len);
+
+	check_end(rl);
+	check_timer_end(rl);
+	if (!rl->check_late && r->exited && r->code == 0 &&
+	    len == sizeof(rl->next) && !f->truncated) {
+		memcpy(&rl->next, out, sizeof(rl->next));
+		future_free(f);
+		news_post(&rl->news, RELOAD_NEWS_ACCEPTED);
+		return;
+	}
+	check_failure(rl, r, out, len);
 	future_free(f);
 	news_post(&rl->news, RELOAD_NEWS_REJECTED);
 }
@@ -186,13 +307,12 @@ close_missing(struct listener *set, int n, const struct listener *keep,
 	}
 }
 
-/* Build what the new configuration needs; -1 with err if it cannot. */
+/* Open what the new configuration needs; -1 with err if it cannot. */
 static int
-prepare(struct core *core, struct conf *next, struct creds *creds,
+prepare(struct core *core, const struct conf *next, struct creds *creds,
     struct listener *set, int *n, char *err, size_t errlen)
 {
-	if (conf_build(core->source, next, err, errlen) != CONF_OK ||
-	    creds_resolve(next, creds, err, errlen) == -1 ||
+	if (creds_resolve(next, creds, err, errlen) == -1 ||
 	    listeners_update(core, next, set, n, err, errlen) == -1)
 		return -1;
 	if (logfiles_open(core, next, creds, err, errlen) == -1) {
@@ -212,8 +332,8 @@ int
 reload_apply(struct reload *rl, struct core *core, char *err, size_t errlen)
 {
 	struct listener set[CONF_LISTEN_MAX];
+	struct conf next = rl->next;
 	struct creds creds;
-	struct conf next;
 	int n;
 
 	if (prepare(core, &next, &creds, set, &n, err, errlen) == -1)

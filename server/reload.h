@@ -5,7 +5,10 @@
  * module owns that child, the previous settings (to undo a reload whose
  * generation never gets ready) and whether another reload is queued.
  *
- * The hub drives it through the phases CHECKING and RELOADING:
+ * The child sends the configuration back, so the master never opens the
+ * file itself; it has worker_timeout to do so, or it is killed and the
+ * reload refused. The hub drives the module through the phases CHECKING
+ * and RELOADING:
  *
  *   SIGHUP ─▶ reload_check_start ─▶ news ACCEPTED ─▶ reload_apply (core
  *   changes: conf, creds, listeners, generation + 1) ─▶ workers start ─▶
@@ -33,6 +36,9 @@ struct reload {
 	struct news		 news;
 	struct future		 check;
 	struct event		*check_ev;
+	struct event		*check_timer;	/* its deadline */
+	bool			 check_late;	/* killed at the deadline */
+	struct conf		 next;		/* what it sent back */
 	bool			 queued;	/* SIGHUP came during one */
 	int64_t			 deadline_ms;	/* for the new generation */
 	char			 why[CONF_ERR_MAX]; /* of the last rejection */
@@ -55,6 +61,9 @@ int	 reload_check_start(struct reload *rl, char *err, size_t errlen);
 /* While the check child runs: SIGCHLD. */
 void	 reload_reap(struct reload *rl);
 
+/* Stopping: kill a check child that still runs. */
+void	 reload_kill_check(struct reload *rl);
+
 /*
  * A SIGHUP while a reload or an upgrade is under way: the file may have
  * been edited again after it was read, so one more reload runs when this
@@ -65,8 +74,9 @@ void	 reload_queue(struct reload *rl, const char *why);
 bool	 reload_take_queued(struct reload *rl);
 
 /*
- * The checked configuration: build it, resolve its user, open its
- * listeners and log files, and put it in the core with generation + 1.
+ * The checked configuration (as the child sent it): resolve its user,
+ * open its listeners and log files, and put it in the core with
+ * generation + 1.
  * The previous settings are kept for reload_undo. -1 with the reason in
  * err: the core is unchanged.
  */

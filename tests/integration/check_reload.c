@@ -4,6 +4,8 @@
  * going, with no request lost; a bad file is reported, with its file:line
  * and key, and nothing changes.
  */
+#include <sys/stat.h>
+
 #include <check.h>
 #include <signal.h>
 #include <stdio.h>
@@ -223,6 +225,61 @@ START_TEST(test_reload_names_bound_port)
 }
 END_TEST
 
+/* The master's child whose title is the configuration check, or 0. */
+static pid_t
+check_child_of(const struct server *s)
+{
+	pid_t kids[HARNESS_MAX_PIDS];
+	char cmd[128];
+	int i, n = ps_children(s->pid, kids, HARNESS_MAX_PIDS);
+
+	for (i = 0; i < n; i++)
+		if (ps_cmdline(kids[i], cmd, sizeof(cmd)) &&
+		    strncmp(cmd, "forkline: config check", 22) == 0)
+			return kids[i];
+	return 0;
+}
+
+/*
+ * A check that hangs (a file on a file system that does not answer; the
+ * test-only fault switch makes the check child hang): the master never
+ * opens the file itself, so it keeps answering; the check is killed at
+ * worker_timeout and the reload refused with a line that says so. A
+ * check still running when the master stops goes with it.
+ */
+START_TEST(test_reload_check_deadline)
+{
+	char		 path[HARNESS_PATH_MAX];
+	const char	*args[] = { "-c", path, NULL };
+	struct server	 s;
+	pid_t		 check = 0;
+	int		 i;
+
+	harness_write_file(path, sizeof(path), "reload-", ".conf",
+	    "[workers]\nstart = 2\nheartbeat_interval = 200ms\n"
+	    "worker_timeout = 1s\n");
+	setenv("FORKLINE_TEST_FAULT", "hang-config-check", 1);
+	server_start(&s, args);
+	unsetenv("FORKLINE_TEST_FAULT");
+	server_signal(&s, SIGHUP);
+	assert_log(&s, log_wait_count(&s, "did not finish within 1000 ms", 0,
+	    1, 1000 + HARNESS_READY_MS), "did not finish", "a hung check was "
+	    "not stopped at worker_timeout");
+	assert_log(&s, log_count(&s, "still serving generation 1", 0) == 1,
+	    "still serving", "the reload was not refused");
+	client_ping(&s);
+
+	/* Again, and stop while the check hangs. */
+	server_signal(&s, SIGHUP);
+	for (i = 0; i < 100 && (check = check_child_of(&s)) == 0; i++)
+		harness_sleep_ms(10);
+	ck_assert_msg(check != 0, "no configuration check child after "
+	    "SIGHUP");
+	server_stop_expect_zero(&s);
+	ps_assert_gone(&check, 1, 2000, "the configuration check");
+}
+END_TEST
+
 static Suite *
 reload_suite(void)
 {
@@ -235,6 +292,7 @@ reload_suite(void)
 	tcase_add_test(tc, test_reload_invalid_keeps_serving);
 	tcase_add_test(tc, test_reload_during_reload);
 	tcase_add_test(tc, test_reload_names_bound_port);
+	tcase_add_test(tc, test_reload_check_deadline);
 	suite_add_tcase(s, tc);
 	return s;
 }
