@@ -87,9 +87,9 @@ usage(FILE *out)
 	fprintf(out,
 	    "usage: forkline [-tdvqVh] [-c FILE] [-l ADDR]... [-w N] "
 	    "[-p line|echo] [-a ADDR]\n"
-	    "       forkline status [-a ADDR | -c FILE] [--json]\n"
 	    "                [--pid-file FILE] [-s stop|quit|reload|reopen|"
 	    "upgrade]\n"
+	    "       forkline status [-a ADDR | -c FILE] [--json]\n"
 	    "\n"
 	    "A preforking TCP server: a master supervises N workers that "
 	    "share the\nlisteners and serve one client at a time.\n"
