@@ -357,7 +357,8 @@ master_init(struct master *m, const struct conf *conf,
 		log_error("pipe2 for the lifeline");
 		return -1;
 	}
-	if (creds_resolve(conf, &m->creds, err, sizeof(err)) == -1) {
+	if (creds_resolve(conf->user, conf->group, conf->allow_root, &m->creds,
+	    err, sizeof(err)) == -1) {
 		log_errorx("%s", err);
 		m->exit_status = EXIT_CONFIG;
 		return -1;

@@ -184,7 +184,8 @@ apply(struct master *m)
 		sd_reload_failed(m);
 		return;
 	}
-	if (creds_resolve(&next, &creds, err, sizeof(err)) == -1) {
+	if (creds_resolve(next.user, next.group, next.allow_root, &creds, err,
+	    sizeof(err)) == -1) {
 		log_errorx("reload: %s; configuration unchanged", err);
 		sd_reload_failed(m);
 		return;
