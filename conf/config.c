@@ -23,7 +23,13 @@
 
 #include <ini.h>
 
+#include "common/log.h"
+#include "common/net.h"
 #include "conf/config.h"
+
+/* A listener is stored as net_parse_addr's canonical text, copied whole. */
+_Static_assert(CONF_ADDR_MAX == NET_ADDR_TEXT_MAX,
+    "conf's address text is net's");
 
 #define KIB		1024
 #define MIB		(1024 * 1024)

@@ -16,10 +16,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "common/log.h"
-#include "common/net.h"
+#include "common/log_level.h"
 
 #define CONF_LISTEN_MAX		16
+#define CONF_ADDR_MAX		128	/* an address as text: NET_ADDR_TEXT_MAX */
 #define CONF_WORKERS_MAX	8192	/* [workers] start, max, spares */
 #define CONF_NAME_MAX		64	/* user and group names */
 #define CONF_PATH_MAX		256	/* file paths in the configuration */
@@ -37,7 +37,7 @@ enum conf_pool_mode {
 
 struct conf {
 	/* [server] */
-	char		 listen[CONF_LISTEN_MAX][NET_ADDR_TEXT_MAX];
+	char		 listen[CONF_LISTEN_MAX][CONF_ADDR_MAX];
 	int		 nlisten;
 	enum conf_protocol protocol;
 	int		 backlog;
@@ -80,7 +80,7 @@ struct conf {
 	char		 access_log[CONF_PATH_MAX];	/* "": off */
 
 	/* [admin] */
-	char		 admin_listen[NET_ADDR_TEXT_MAX];	/* "off" */
+	char		 admin_listen[CONF_ADDR_MAX];	/* "off" */
 };
 
 void	 conf_defaults(struct conf *conf);
