@@ -7,6 +7,11 @@
  * where it is set; conf_validate checks what spans keys. Errors name the file,
  * line, section, key and the accepted range, and are returned in a
  * caller-supplied buffer; nothing here prints or exits.
+ *
+ * The code, by concern: keys.c (the key table, defaults, conf_set),
+ * values.c (value types: parsing and formatting), load.c (files and
+ * conf_build), rules.c (conf_validate), print.c (conf_print); what they
+ * share is conf/keys.h.
  */
 #ifndef FORKLINE_CONFIG_H
 #define FORKLINE_CONFIG_H
@@ -19,7 +24,7 @@
 #include "common/log_level.h"
 
 #define CONF_LISTEN_MAX		16
-#define CONF_ADDR_MAX		128	/* an address as text: NET_ADDR_TEXT_MAX */
+#define CONF_ADDR_MAX		128	/* address text: NET_ADDR_TEXT_MAX */
 #define CONF_WORKERS_MAX	8192	/* [workers] start, max, spares */
 #define CONF_NAME_MAX		64	/* user and group names */
 #define CONF_PATH_MAX		256	/* file paths in the configuration */
