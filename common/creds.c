@@ -12,36 +12,35 @@
 #include "common/creds.h"
 
 int
-creds_resolve(const struct conf *conf, struct creds *out, char *err,
-    size_t errlen)
+creds_resolve(const char *user, const char *group, bool allow_root,
+    struct creds *out, char *err, size_t errlen)
 {
 	struct passwd *pw = NULL;
 	struct group *gr;
-
-	const char *user = conf->user;
+	const char *name = user;	/* the one to become */
 
 	memset(out, 0, sizeof(*out));
 	out->uid = (uid_t)-1;
 	out->gid = (gid_t)-1;
 	/* Like nginx: root without a user runs its workers as nobody. */
-	if (user[0] == '\0' && geteuid() == 0 && !conf->allow_root)
-		user = CREDS_DEFAULT_USER;
-	if (user[0] != '\0' && (pw = getpwnam(user)) == NULL) {
+	if (name[0] == '\0' && geteuid() == 0 && !allow_root)
+		name = CREDS_DEFAULT_USER;
+	if (name[0] != '\0' && (pw = getpwnam(name)) == NULL) {
 		snprintf(err, errlen, "[server] user: no such user '%s'%s",
-		    user, conf->user[0] == '\0' ? " (the default when started "
+		    name, user[0] == '\0' ? " (the default when started "
 		    "as root; set [server] user)" : "");
 		return -1;
 	}
 	if (geteuid() != 0) {
 		if (pw != NULL && pw->pw_uid != geteuid()) {
 			snprintf(err, errlen, "[server] user: cannot switch to "
-			    "'%s' without running as root", conf->user);
+			    "'%s' without running as root", user);
 			return -1;
 		}
-		if (conf->group[0] != '\0' && ((gr = getgrnam(conf->group)) ==
-		    NULL || gr->gr_gid != getegid())) {
+		if (group[0] != '\0' && ((gr = getgrnam(group)) == NULL ||
+		    gr->gr_gid != getegid())) {
 			snprintf(err, errlen, "[server] group: cannot switch to "
-			    "'%s' without running as root", conf->group);
+			    "'%s' without running as root", group);
 			return -1;
 		}
 		return 0;
@@ -49,20 +48,20 @@ creds_resolve(const struct conf *conf, struct creds *out, char *err,
 	if (pw == NULL)
 		return 0;	/* allow_root, and no user given */
 	out->switch_user = true;
-	snprintf(out->user, sizeof(out->user), "%s", user);
+	snprintf(out->user, sizeof(out->user), "%s", name);
 	out->uid = pw->pw_uid;
 	out->gid = pw->pw_gid;
-	if (conf->group[0] != '\0') {
-		if ((gr = getgrnam(conf->group)) == NULL) {
+	if (group[0] != '\0') {
+		if ((gr = getgrnam(group)) == NULL) {
 			snprintf(err, errlen, "[server] group: no such group "
-			    "'%s'", conf->group);
+			    "'%s'", group);
 			return -1;
 		}
 		out->gid = gr->gr_gid;
 	}
-	if (out->uid == 0 && !conf->allow_root) {
+	if (out->uid == 0 && !allow_root) {
 		snprintf(err, errlen, "[server] user '%s' is root; set "
-		    "allow_root = yes if that is meant", user);
+		    "allow_root = yes if that is meant", name);
 		return -1;
 	}
 	return 0;

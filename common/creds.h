@@ -10,25 +10,24 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "conf/config.h"
-
 #define CREDS_DEFAULT_USER	"nobody"
+#define CREDS_NAME_MAX		64	/* a user name, with its NUL */
 
 struct creds {
 	bool	 switch_user;	/* started as root with a user to become */
-	char	 user[CONF_NAME_MAX];
+	char	 user[CREDS_NAME_MAX];
 	uid_t	 uid;
 	gid_t	 gid;
 };
 
 /*
- * From [server] user, group and allow_root. Started as root: workers
- * become user, or "nobody" when none is given, unless allow_root; started
- * as someone else: user, if set, must be that someone. Returns 0, or -1
- * with the reason in err.
+ * From [server] user, group and allow_root ("" for a user or group not
+ * given). Started as root: workers become user, or "nobody" when none is
+ * given, unless allow_root; started as someone else: user, if set, must
+ * be that someone. Returns 0, or -1 with the reason in err.
  */
-int	 creds_resolve(const struct conf *conf, struct creds *out, char *err,
-	    size_t errlen);
+int	 creds_resolve(const char *user, const char *group, bool allow_root,
+	    struct creds *out, char *err, size_t errlen);
 
 /*
  * Become the user: supplementary groups, gid, uid, then prove that root

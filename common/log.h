@@ -16,12 +16,7 @@
 #include <stdnoreturn.h>
 #include <sys/types.h>
 
-enum log_level {
-	LOG_LEVEL_ERROR,
-	LOG_LEVEL_WARN,
-	LOG_LEVEL_INFO,
-	LOG_LEVEL_DEBUG,
-};
+#include "common/log_level.h"
 
 void	 log_init(enum log_level level, const char *role);
 

@@ -7,6 +7,11 @@
  * where it is set; conf_validate checks what spans keys. Errors name the file,
  * line, section, key and the accepted range, and are returned in a
  * caller-supplied buffer; nothing here prints or exits.
+ *
+ * The code, by concern: keys.c (the key table, defaults, conf_set),
+ * values.c (value types: parsing and formatting), load.c (files and
+ * conf_build), rules.c (conf_validate), print.c (conf_print); what they
+ * share is conf/keys.h.
  */
 #ifndef FORKLINE_CONFIG_H
 #define FORKLINE_CONFIG_H
@@ -16,10 +21,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "common/log.h"
-#include "common/net.h"
+#include "common/log_level.h"
 
 #define CONF_LISTEN_MAX		16
+#define CONF_ADDR_MAX		128	/* address text: NET_ADDR_TEXT_MAX */
 #define CONF_WORKERS_MAX	8192	/* [workers] start, max, spares */
 #define CONF_NAME_MAX		64	/* user and group names */
 #define CONF_PATH_MAX		256	/* file paths in the configuration */
@@ -37,7 +42,7 @@ enum conf_pool_mode {
 
 struct conf {
 	/* [server] */
-	char		 listen[CONF_LISTEN_MAX][NET_ADDR_TEXT_MAX];
+	char		 listen[CONF_LISTEN_MAX][CONF_ADDR_MAX];
 	int		 nlisten;
 	enum conf_protocol protocol;
 	int		 backlog;
@@ -80,7 +85,7 @@ struct conf {
 	char		 access_log[CONF_PATH_MAX];	/* "": off */
 
 	/* [admin] */
-	char		 admin_listen[NET_ADDR_TEXT_MAX];	/* "off" */
+	char		 admin_listen[CONF_ADDR_MAX];	/* "off" */
 };
 
 void	 conf_defaults(struct conf *conf);

@@ -139,7 +139,8 @@ init_files(struct master *m)
 	struct creds *creds = &m->core.creds;
 	char err[CONF_ERR_MAX];
 
-	if (creds_resolve(conf, creds, err, sizeof(err)) == -1) {
+	if (creds_resolve(conf->user, conf->group, conf->allow_root, creds,
+	    err, sizeof(err)) == -1) {
 		log_errorx("%s", err);
 		m->exit_status = EX_CONFIG;
 		return -1;

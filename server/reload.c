@@ -312,7 +312,8 @@ static int
 prepare(struct core *core, const struct conf *next, struct creds *creds,
     struct listener *set, int *n, char *err, size_t errlen)
 {
-	if (creds_resolve(next, creds, err, errlen) == -1 ||
+	if (creds_resolve(next->user, next->group, next->allow_root, creds,
+	    err, errlen) == -1 ||
 	    listeners_update(core, next, set, n, err, errlen) == -1)
 		return -1;
 	if (logfiles_open(core, next, creds, err, errlen) == -1) {

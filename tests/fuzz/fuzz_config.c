@@ -1,5 +1,5 @@
 /*
- * Fuzz conf/config.c: any text as a configuration file, read through
+ * Fuzz conf/: any text as a configuration file, read through
  * conf_load_file (inih and our line reader) exactly as forkline reads one.
  *
  * conf_load_file takes a path, so the input is written to a memfd and

@@ -1,5 +1,5 @@
 /*
- * Unit tests for conf/config.c: defaults, files, overrides, every error
+ * Unit tests for conf/ (config.h): defaults, files, overrides, every error
  * path and its message, the value parsers, conf_print's round trip and the
  * shipped example file.
  *
@@ -267,41 +267,48 @@ END_TEST
  * (stored as the address, so -t prints what is bound); any other host is
  * named explicitly.
  */
-START_TEST(test_admin_listen_port_is_loopback)
+static const struct {
+	const char	*value;
+	const char	*stored;
+} admin_listen_ok[] = {
+	{ "7008", "127.0.0.1:7008" },
+	{ "0", "127.0.0.1:0" },
+	{ "65535", "127.0.0.1:65535" },
+	{ "00080", "127.0.0.1:80" },
+	{ "*:7008", "*:7008" },
+	{ "[::1]:7008", "[::1]:7008" },
+	{ "off", "off" },
+};
+
+static const char *const admin_listen_bad[] = {
+	"65536", "123456", "-1", "+80", " 80", "80 ", ":7008", "",
+	"localhost",
+};
+
+START_TEST(test_admin_listen_ok)
 {
-	static const struct {
-		const char	*value;
-		const char	*stored;
-	} ok[] = {
-		{ "7008", "127.0.0.1:7008" },
-		{ "0", "127.0.0.1:0" },
-		{ "65535", "127.0.0.1:65535" },
-		{ "00080", "127.0.0.1:80" },
-		{ "*:7008", "*:7008" },
-		{ "[::1]:7008", "[::1]:7008" },
-		{ "off", "off" },
-	};
-	static const char *const bad[] = {
-		"65536", "123456", "-1", "+80", " 80", "80 ", ":7008", "",
-		"localhost",
-	};
 	struct conf conf;
 	char err[CONF_ERR_MAX];
-	size_t i;
 
-	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		conf_defaults(&conf);
-		ck_assert_msg(conf_set(&conf, "admin", "listen", ok[i].value,
-		    err, sizeof(err)) == 0, "'%s': %s", ok[i].value, err);
-		ck_assert_str_eq(conf.admin_listen, ok[i].stored);
-	}
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		conf_defaults(&conf);
-		ck_assert_msg(conf_set(&conf, "admin", "listen", bad[i], err,
-		    sizeof(err)) == -1, "'%s' was accepted", bad[i]);
-		ck_assert_str_eq(conf.admin_listen, "off");
-		assert_contains(err, "a port (on 127.0.0.1)");
-	}
+	conf_defaults(&conf);
+	ck_assert_msg(conf_set(&conf, "admin", "listen",
+	    admin_listen_ok[_i].value, err, sizeof(err)) == 0, "'%s': %s",
+	    admin_listen_ok[_i].value, err);
+	ck_assert_str_eq(conf.admin_listen, admin_listen_ok[_i].stored);
+}
+END_TEST
+
+START_TEST(test_admin_listen_bad)
+{
+	struct conf conf;
+	char err[CONF_ERR_MAX];
+
+	conf_defaults(&conf);
+	ck_assert_msg(conf_set(&conf, "admin", "listen", admin_listen_bad[_i],
+	    err, sizeof(err)) == -1, "'%s' was accepted",
+	    admin_listen_bad[_i]);
+	ck_assert_str_eq(conf.admin_listen, "off");
+	assert_contains(err, "a port (on 127.0.0.1)");
 }
 END_TEST
 
@@ -381,23 +388,13 @@ START_TEST(test_too_many_listeners)
 }
 END_TEST
 
+/* A list built by hand, not through conf_set, is checked by conf_validate. */
 START_TEST(test_duplicate_listener)
 {
 	struct conf conf;
 	char err[CONF_ERR_MAX];
 
-	/* Spelled differently, the same address. */
-	assert_load_error("[server]\nlisten = 0.0.0.0:7007\nlisten = *:7007\n",
-	    3, "[server] listen: '*:7007' is given twice (as '0.0.0.0:7007')");
-
 	conf_defaults(&conf);
-	ck_assert_int_eq(conf_set(&conf, "server", "listen", "127.0.0.1:7007",
-	    err, sizeof(err)), -1);
-	ck_assert_str_eq(err, "[server] listen: '127.0.0.1:7007' is given "
-	    "twice");
-	ck_assert_int_eq(conf.nlisten, 1);
-
-	/* A list built by hand is checked by conf_validate. */
 	snprintf(conf.listen[1], sizeof(conf.listen[1]), "127.0.0.1:7007");
 	conf.nlisten = 2;
 	ck_assert_int_eq(conf_validate(&conf, err, sizeof(err)), -1);
@@ -423,73 +420,87 @@ START_TEST(test_validate)
 }
 END_TEST
 
-START_TEST(test_unknown_section)
-{
-	const char *want = "unknown section [serverr] (sections: server, "
-	    "workers, connection, log, admin)";
+#define SECTIONS	"server, workers, connection, log, admin"
+#define SYNTAX_ERROR	"syntax error (expected 'key = value' or '[section]')"
+#define UNKNOWN_SERVERR	"unknown section [serverr] (sections: " SECTIONS ")"
+
+/*
+ * Files that fail to load: at this line, with this message after
+ * "PATH:LINE: ", and the configuration they were applied to untouched.
+ */
+static const struct {
+	const char	*text;
+	int		 line;
+	const char	*message;
+} file_errors[] = {
+	/* A listener spelled differently, the same address. */
+	{ "[server]\nlisten = 0.0.0.0:7007\nlisten = *:7007\n", 3,
+	    "[server] listen: '*:7007' is given twice (as '0.0.0.0:7007')" },
 
 	/* Reported at the header, with or without keys under it. */
-	assert_load_error("[server]\n[serverr]\nbacklog = 5\n", 2, want);
-	assert_load_error("# comment\n[serverr]\n", 2, want);
-	assert_load_error("[server] junk\n", 1,
-	    "syntax error (expected 'key = value' or '[section]')");
-}
-END_TEST
+	{ "[server]\n[serverr]\nbacklog = 5\n", 2, UNKNOWN_SERVERR },
+	{ "# comment\n[serverr]\n", 2, UNKNOWN_SERVERR },
+	{ "[server] junk\n", 1, SYNTAX_ERROR },
 
-START_TEST(test_unknown_key)
-{
-	struct conf conf;
-	char err[CONF_ERR_MAX];
-
-	assert_load_error("[server]\nbacklog = 5\n\nbakclog = 5\n", 4,
-	    "[server] unknown key 'bakclog'");
+	{ "[server]\nbacklog = 5\n\nbakclog = 5\n", 4,
+	    "[server] unknown key 'bakclog'" },
 	/* A real key, in the wrong section. */
-	assert_load_error("[workers]\nbacklog = 5\n", 2,
-	    "[workers] unknown key 'backlog'");
+	{ "[workers]\nbacklog = 5\n", 2, "[workers] unknown key 'backlog'" },
 
-	conf_defaults(&conf);
-	ck_assert_int_eq(conf_set(&conf, "server", "bakclog", "5", err,
-	    sizeof(err)), -1);
-	ck_assert_str_eq(err, "[server] unknown key 'bakclog'");
-	ck_assert_int_eq(conf_set(&conf, "serverr", "backlog", "5", err,
-	    sizeof(err)), -1);
-	ck_assert_str_eq(err, "unknown section [serverr] (sections: server, "
-	    "workers, connection, log, admin)");
+	{ "# no section yet\nbacklog = 5\n[server]\n", 2,
+	    "key 'backlog' is outside any section (it belongs under "
+	    "[server])" },
+	{ "nosuchkey = 5\n", 1, "key 'nosuchkey' is outside any section "
+	    "(sections: " SECTIONS ")" },
+
+	{ "[server]\nbacklog = 5\njust some words\n", 3, SYNTAX_ERROR },
+	{ "[server\n", 1, SYNTAX_ERROR },
+	/* An indented line is not a continuation of the value above it. */
+	{ "[server]\nbacklog = 5\n    6\n", 3, SYNTAX_ERROR },
+	/* The first error is the one reported. */
+	{ "[server]\nbroken\nbacklog = 0\n", 2, SYNTAX_ERROR },
+	{ "[server]\nbacklog = 0\nbroken\n", 2,
+	    "[server] backlog: '0' out of range (accepted: 1..65535)" },
+};
+
+START_TEST(test_file_error)
+{
+	assert_load_error(file_errors[_i].text, file_errors[_i].line,
+	    file_errors[_i].message);
 }
 END_TEST
 
-START_TEST(test_key_outside_section)
+/*
+ * conf_set refusing an unknown key or section, a key without a section
+ * and a listener given twice: its message alone, without "PATH:LINE: ",
+ * and the configuration untouched.
+ */
+static const struct {
+	const char	*section;
+	const char	*key;
+	const char	*value;
+	const char	*message;
+} set_errors[] = {
+	{ "server", "bakclog", "5", "[server] unknown key 'bakclog'" },
+	{ "serverr", "backlog", "5", UNKNOWN_SERVERR },
+	{ NULL, "start", "5", "key 'start' is outside any section (it "
+	    "belongs under [workers])" },
+	/* The default listener, given again. */
+	{ "server", "listen", "127.0.0.1:7007", "[server] listen: "
+	    "'127.0.0.1:7007' is given twice" },
+};
+
+START_TEST(test_set_error)
 {
-	struct conf conf;
+	struct conf conf, def;
 	char err[CONF_ERR_MAX];
 
-	assert_load_error("# no section yet\nbacklog = 5\n[server]\n", 2,
-	    "key 'backlog' is outside any section (it belongs under "
-	    "[server])");
-	assert_load_error("nosuchkey = 5\n", 1, "key 'nosuchkey' is outside "
-	    "any section (sections: server, workers, connection, log, admin)");
-
 	conf_defaults(&conf);
-	ck_assert_int_eq(conf_set(&conf, NULL, "start", "5", err,
-	    sizeof(err)), -1);
-	ck_assert_str_eq(err, "key 'start' is outside any section (it "
-	    "belongs under [workers])");
-}
-END_TEST
-
-START_TEST(test_syntax_error)
-{
-	const char *want = "syntax error (expected 'key = value' or "
-	    "'[section]')";
-
-	assert_load_error("[server]\nbacklog = 5\njust some words\n", 3, want);
-	assert_load_error("[server\n", 1, want);
-	/* An indented line is not a continuation of the value above it. */
-	assert_load_error("[server]\nbacklog = 5\n    6\n", 3, want);
-	/* The first error is the one reported. */
-	assert_load_error("[server]\nbroken\nbacklog = 0\n", 2, want);
-	assert_load_error("[server]\nbacklog = 0\nbroken\n", 2,
-	    "[server] backlog: '0' out of range (accepted: 1..65535)");
+	conf_defaults(&def);
+	ck_assert_int_eq(conf_set(&conf, set_errors[_i].section,
+	    set_errors[_i].key, set_errors[_i].value, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, set_errors[_i].message);
+	assert_conf_equal(&conf, &def);
 }
 END_TEST
 
@@ -1000,7 +1011,10 @@ conf_suite(void)
 	tcase_add_test(tc, test_empty_file);
 	tcase_add_test(tc, test_set_after_file);
 	tcase_add_test(tc, test_listen_replace_append);
-	tcase_add_test(tc, test_admin_listen_port_is_loopback);
+	tcase_add_loop_test(tc, test_admin_listen_ok, 0,
+	    (int)(sizeof(admin_listen_ok) / sizeof(admin_listen_ok[0])));
+	tcase_add_loop_test(tc, test_admin_listen_bad, 0,
+	    (int)(sizeof(admin_listen_bad) / sizeof(admin_listen_bad[0])));
 	tcase_add_test(tc, test_range_edges);
 	suite_add_tcase(s, tc);
 
@@ -1008,10 +1022,10 @@ conf_suite(void)
 	tcase_add_test(tc, test_too_many_listeners);
 	tcase_add_test(tc, test_duplicate_listener);
 	tcase_add_test(tc, test_validate);
-	tcase_add_test(tc, test_unknown_section);
-	tcase_add_test(tc, test_unknown_key);
-	tcase_add_test(tc, test_key_outside_section);
-	tcase_add_test(tc, test_syntax_error);
+	tcase_add_loop_test(tc, test_file_error, 0,
+	    (int)(sizeof(file_errors) / sizeof(file_errors[0])));
+	tcase_add_loop_test(tc, test_set_error, 0,
+	    (int)(sizeof(set_errors) / sizeof(set_errors[0])));
 	tcase_add_test(tc, test_long_line);
 	tcase_add_test(tc, test_unreadable_file);
 	tcase_add_loop_test(tc, test_bad_value, 0,
