@@ -3,12 +3,16 @@
  * (conf_load_file), the command-line overrides on top, and conf_build's
  * layering of defaults, file, overrides and rules. See config.h.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -38,6 +42,7 @@ static int	 file_fail(struct conf_file *f, const char *fmt, ...)
 static int	 file_read_line(struct conf_file *f, char *buf, int size);
 static int	 file_check_section(struct conf_file *f, const char *line);
 static char	*file_reader(char *str, int num, void *stream);
+static FILE	*open_regular(const char *path, char *err, size_t errlen);
 static int	 file_handler(void *user, const char *section,
 		    const char *name, const char *value);
 
@@ -73,6 +78,37 @@ conf_build(const struct conf_source *src, struct conf *conf, char *err,
  * The file is applied to a copy of conf, which is written back only when
  * the whole file is good: a bad file (say, on reload) leaves conf as it was.
  */
+/*
+ * Only a regular file is read. It is opened without blocking, so that a
+ * FIFO (or a device) in its place is refused at once instead of waiting
+ * for a writer; reading a regular file ignores O_NONBLOCK.
+ */
+static FILE *
+open_regular(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	FILE *fp;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		conf_err(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode))
+			conf_err(err, errlen, "%s: %s", path, strerror(EISDIR));
+		else
+			conf_err(err, errlen, "%s: not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		conf_err(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+	}
+	return fp;
+}
+
 int
 conf_load_file(struct conf *conf, const char *path, char *err, size_t errlen)
 {
@@ -84,10 +120,8 @@ conf_load_file(struct conf *conf, const char *path, char *err, size_t errlen)
 	f.path = path;
 	f.err = err;
 	f.errlen = errlen;
-	if ((f.fp = fopen(path, "r")) == NULL) {
-		conf_err(err, errlen, "%s: %s", path, strerror(errno));
+	if ((f.fp = open_regular(path, err, errlen)) == NULL)
 		return -1;
-	}
 	rc = ini_parse_stream(file_reader, &f, file_handler, &f);
 	fclose(f.fp);
 

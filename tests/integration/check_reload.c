@@ -280,6 +280,36 @@ START_TEST(test_reload_check_deadline)
 }
 END_TEST
 
+/*
+ * The file replaced by a FIFO nobody writes to: the check refuses it at
+ * once (it is not a regular file) instead of waiting for a writer, and
+ * the master serves on unchanged.
+ */
+START_TEST(test_reload_fifo_refused)
+{
+	char		 path[HARNESS_PATH_MAX], real[HARNESS_PATH_MAX + 8];
+	const char	*args[] = { "-c", path, NULL };
+	struct server	 s;
+
+	harness_write_file(path, sizeof(path), "reload-", ".conf",
+	    "[workers]\nstart = 2\n");
+	server_start(&s, args);
+	snprintf(real, sizeof(real), "%s.real", path);
+	ck_assert_int_eq(rename(path, real), 0);
+	ck_assert_msg(mkfifo(path, 0600) == 0, "mkfifo %s", path);
+	server_signal(&s, SIGHUP);
+	assert_log(&s, log_wait_count(&s, "not a regular file", 0, 1,
+	    HARNESS_READY_MS), "regular", "a FIFO in the file's place was "
+	    "not refused");
+	assert_log(&s, log_count(&s, "still serving generation 1", 0) == 1,
+	    "still serving", "the reload was not refused");
+	client_ping(&s);
+	server_stop_expect_zero(&s);
+	unlink(path);
+	rename(real, path);
+}
+END_TEST
+
 static Suite *
 reload_suite(void)
 {
@@ -293,6 +323,7 @@ reload_suite(void)
 	tcase_add_test(tc, test_reload_during_reload);
 	tcase_add_test(tc, test_reload_names_bound_port);
 	tcase_add_test(tc, test_reload_check_deadline);
+	tcase_add_test(tc, test_reload_fifo_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,6 +6,8 @@
  * Configuration files are written to mkstemp files in /tmp and removed
  * right after loading, before any assertion can end the test.
  */
+#include <sys/stat.h>
+
 #include <check.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -556,6 +558,33 @@ START_TEST(test_unreadable_file)
 END_TEST
 
 /*
+ * A FIFO in the file's place is refused at once, without waiting for a
+ * writer (the test would hang if it blocked), and so is a device.
+ */
+START_TEST(test_not_regular_file)
+{
+	char dir[] = "/tmp/check_conf.XXXXXX", fifo[64], want[128];
+	char err[CONF_ERR_MAX];
+	struct conf conf, def;
+
+	conf_defaults(&conf);
+	conf_defaults(&def);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/forkline.conf", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_int_eq(conf_load_file(&conf, fifo, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s: not a regular file", fifo);
+	ck_assert_str_eq(err, want);
+	ck_assert_int_eq(conf_load_file(&conf, "/dev/null", err, sizeof(err)),
+	    -1);
+	ck_assert_str_eq(err, "/dev/null: not a regular file");
+	assert_conf_equal(&conf, &def);
+	unlink(fifo);
+	rmdir(dir);
+}
+END_TEST
+
+/*
  * A bad value for each key, as the file and conf_set report it. conf_set
  * gives the message alone; the file adds "PATH:LINE: ".
  */
@@ -1028,6 +1057,7 @@ conf_suite(void)
 	    (int)(sizeof(set_errors) / sizeof(set_errors[0])));
 	tcase_add_test(tc, test_long_line);
 	tcase_add_test(tc, test_unreadable_file);
+	tcase_add_test(tc, test_not_regular_file);
 	tcase_add_loop_test(tc, test_bad_value, 0,
 	    (int)(sizeof(bad_values) / sizeof(bad_values[0])));
 	suite_add_tcase(s, tc);
