@@ -24,7 +24,6 @@
 #define LINE_MAX_LEN	256
 #define RETRY_MS	20	/* after a failure, before the next try */
 #define POLL_MAX_MS	50
-#define LOG_LINES_SHOWN	8
 
 enum cstate {
 	C_READY,		/* wants its next request (connected or not) */
@@ -59,7 +58,6 @@ struct load {
 	bool			 begun;
 };
 
-static bool	 master_line(const char *line, const char *tag);
 static void	 client_fail(struct load *, struct client *, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static void	 drop(struct client *);
@@ -70,82 +68,6 @@ static void	 do_send(struct load *, struct client *);
 static int	 do_recv(struct load *, struct client *);
 static void	 take_lines(struct load *, struct client *);
 static void	 on_bye(struct load *, struct client *);
-
-/*
- * Launching.
- */
-
-/*
- * Logs and processes.
- */
-
-static bool
-master_line(const char *line, const char *tag)
-{
-	return strstr(line, tag) != NULL;
-}
-
-int
-log_count(const struct server *s, const char *needle, size_t from)
-{
-	char	*text, *line, *save = NULL, tag[64];
-	size_t	 len;
-	int	 n = 0;
-
-	if ((text = server_log_read(s, &len)) == NULL)
-		return 0;
-	if (from > len)
-		from = len;
-	snprintf(tag, sizeof(tag), "forkline[%ld] master ", (long)s->pid);
-	for (line = strtok_r(text + from, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save))
-		if (master_line(line, tag) && strstr(line, needle) != NULL)
-			n++;
-	free(text);
-	return n;
-}
-
-bool
-log_wait_count(const struct server *s, const char *needle, size_t from,
-    int n, int timeout_ms)
-{
-	int64_t	 deadline = harness_deadline(timeout_ms);
-
-	for (;;) {
-		if (log_count(s, needle, from) >= n)
-			return true;
-		if (harness_now_ms() >= deadline)
-			return false;
-		harness_sleep_ms(10);
-	}
-}
-
-const char *
-log_lines(const struct server *s, const char *needle)
-{
-	static char	 out[2048];
-	char		*text, *line, *save = NULL, tag[64];
-	size_t		 off = 0;
-	int		 n = 0;
-
-	out[0] = '\0';
-	if ((text = server_log_read(s, NULL)) == NULL)
-		return "(unreadable log)";
-	snprintf(tag, sizeof(tag), "forkline[%ld] master ", (long)s->pid);
-	for (line = strtok_r(text, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		if (!master_line(line, tag) || strstr(line, needle) == NULL)
-			continue;
-		if (n++ < LOG_LINES_SHOWN && off < sizeof(out) - 1)
-			off += (size_t)snprintf(out + off, sizeof(out) - off,
-			    "\n  %.200s", line);
-	}
-	if (n > LOG_LINES_SHOWN && off < sizeof(out) - 1)
-		snprintf(out + off, sizeof(out) - off, "\n  ... (%d lines in "
-		    "all)", n);
-	free(text);
-	return out[0] != '\0' ? out : " (none)";
-}
 
 /*
  * The request loop.

@@ -1,13 +1,9 @@
 /*
- * load: helpers for the supervision suites, on top of harness.h.
- *
- * (To start a server whose workers crash on start, and so never answer
- * PING, use server_launch from harness.h.)
- * - log_count: count the master's log lines holding a string.
- * - a bounded request loop: a number of client connections driven by
- *   poll() in this one process, each with one request in flight, counting
- *   successful and failed requests. It advances only inside load_run, so a
- *   test can signal the server or look at its processes in between.
+ * load: a bounded request loop: a number of client connections driven
+ * by poll() in this one process, each with one request in flight,
+ * counting successful and failed requests. It advances only inside
+ * load_run, so a test can signal the server or look at its processes in
+ * between.
  *
  * What counts as a failure: a reply other than the one expected, a
  * connection closed or reset while a request is in flight, a failed
@@ -30,28 +26,6 @@
 #define LOAD_CLIENTS_MAX	512
 #define LOAD_FAILURES_KEPT	8
 #define LOAD_REPLY_MS		10000	/* default reply timeout */
-
-/* Lines written by the master (tag "forkline[PID] master ") holding
- * needle, in the log from byte offset from on. */
-int	 log_count(const struct server *s, const char *needle, size_t from);
-/* Wait until log_count(s, needle, from) >= n; false after timeout_ms. */
-bool	 log_wait_count(const struct server *s, const char *needle,
-	    size_t from, int n, int timeout_ms);
-/* The first master lines holding needle and their number, for failure
- * messages; a static buffer. */
-const char *log_lines(const struct server *s, const char *needle);
-
-/* Unless cond, fail with the printf-style message, quoting the master
- * lines of s that hold needle. */
-#define assert_log(s, cond, needle, ...) do {				\
-	if (!(cond)) {							\
-		char	 m_[1024];					\
-		snprintf(m_, sizeof(m_), __VA_ARGS__);			\
-		ck_abort_msg("%s\nmaster log lines with \"%s\":%s\n"	\
-		    "(log: %s)", m_, (needle), log_lines((s), (needle)),	\
-		    (s)->log);						\
-	}								\
-} while (0)
 
 enum load_request {
 	LOAD_PING,		/* "PING" -> "PONG" */
