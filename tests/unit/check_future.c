@@ -1207,7 +1207,7 @@ static const struct output_case {
 	enum future_type	 type;
 	size_t			 max_output;
 	const char		*text;		/* written; NULL: pattern() */
-	size_t			 n;		/* bytes of pattern() written */
+	size_t			 n;		/* or bytes of pattern() */
 	size_t			 len;		/* output kept */
 	bool			 truncated;
 	bool			 check_exit;	/* it exited 0 */
@@ -1248,8 +1248,8 @@ START_TEST(test_get_output)
 	if (oc->text != NULL)
 		ck_assert_str_eq((const char *)out, oc->text);
 	for (i = 0; oc->check_bytes && i < len; i++)
-		ck_assert_msg(out[i] == pattern(i), "%s: byte %zu: %u, want %u",
-		    oc->what, i, out[i], pattern(i));
+		ck_assert_msg(out[i] == pattern(i), "%s: byte %zu: %u, want "
+		    "%u", oc->what, i, out[i], pattern(i));
 	if (oc->type == FUTURE_STRING)
 		ck_assert_uint_eq(out[len], '\0');
 	future_free(&f);
