@@ -89,8 +89,9 @@ TEST_CFLAGS_tests/ = $(TEST_CFLAGS)
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(LIB) | deps
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
 
+# -pthread: the support's load engine can run its clients on a thread.
 $(BUILD)/tests/integration/%: $(BUILD)/tests/integration/%.o $(SUPPORT_OBJS) $(LIB) | deps
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
 
 run: $(BIN)/forkline
 	$(BIN)/forkline

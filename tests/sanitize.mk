@@ -55,10 +55,13 @@ $(SAN_COMPILERS:%=check-sanitize-%): check-sanitize-%: sanitize-deps
 # some 20 times slower, so the harness's waits and Check's limits are
 # scaled (VG_SLOW).
 #
-# Left out: ops, systemd and scaleout. Their tests read process titles
-# through ps, copy FORKLINE_BIN (here a script) to upgrade it, or bound a
-# load that memcheck stretches; they run under the sanitizers instead.
-VG_SUITES	 = protocol lifecycle supervise reload admin cli limits status
+# Left out: daemon, creds, upgrade, systemd and scaleout. Their tests read
+# process titles through ps (daemon, creds), copy FORKLINE_BIN (here a
+# script) to upgrade it (upgrade, systemd), or bound a load that memcheck
+# stretches (scaleout); they run under the sanitizers instead. So does the
+# inherited-listener test, which is check_systemd's.
+VG_SUITES	 = protocol lifecycle supervise reload admin cli limits status \
+		   logs
 VG_BINS		 = $(VG_SUITES:%=$(BUILD)/tests/integration/check_%)
 VG_SLOW		 = 5
 # Check tags of the tests left out, each for a reason that is valgrind's,

@@ -5,7 +5,7 @@
  * Each test starts forkline with a static pool of WORKERS workers (more
  * than the CLIENTS clients, since a worker serves one client at a time)
  * and the admin endpoint, starts CLIENTS in-process clients in request
- * loops (tests/chaos/clients.h), lets them warm up, and then for
+ * loops (tests/support/load.h), lets them warm up, and then for
  * CHAOS_SECONDS (environment; 5 if unset):
  *   1. SIGKILL a random worker every 100 ms,
  *   2. SIGSTOP one every 100-500 ms (the master must find it hung),
@@ -33,7 +33,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tests/chaos/clients.h"
 #include "tests/chaos/faults.h"
 #include "tests/support/harness.h"
 #include "tests/support/load.h"
@@ -91,7 +90,7 @@
 struct chaos {
 	struct server	 s;
 	int		 admin_port;
-	struct clients	*clients;
+	struct load	*load;
 	long		 rss_warm_kb;
 	long		 rss_end_kb;
 	int64_t		 started_ms;	/* first fault may come now */
@@ -109,9 +108,10 @@ static bool	 pool_ready(void *arg);
 static int64_t	 wait_recovered(struct chaos *ch, struct faults *f,
 		    int timeout_ms);
 static long	 status_number(const struct chaos *ch, const char *key);
+static long	 requests(const struct load_result *t);
 static const char *master_text(const struct chaos *ch);
 static void	 assert_explained(const struct chaos *ch,
-		    const struct clients_totals *t,
+		    const struct load_result *t,
 		    const struct attribution *a, int faults, const char *what);
 static void	 assert_pool_and_memory(const struct chaos *ch,
 		    int64_t recovered_ms, int bound_ms, int zombies,
@@ -176,7 +176,7 @@ chaos_start(struct chaos *ch, const char *workers_conf, bool debug)
 	static char		 path[HARNESS_PATH_MAX];
 	const char		*args[] = { "-c", path, debug ? "-v" : NULL,
 				    NULL };
-	struct clients_spec	 spec;
+	struct load_spec	 spec;
 	char			 conf[1024];
 	int64_t			 deadline;
 
@@ -190,16 +190,18 @@ chaos_start(struct chaos *ch, const char *workers_conf, bool debug)
 	ck_assert_msg(harness_wait_until(pool_ready, ch, 2 * HARNESS_READY_MS), "the pool did not reach %d serving workers "
 	    "within %d ms (log %s)", WORKERS, 2 * HARNESS_READY_MS, ch->s.log);
 
-	spec = (struct clients_spec){ .port = ch->s.port, .n = CLIENTS,
-	    .reply_ms = REPLY_MS, .pause_ms = chaos_pause_ms() };
-	ch->clients = clients_start(&spec);
+	spec = (struct load_spec){ .port = ch->s.port, .clients = CLIENTS,
+	    .kind = LOAD_PING_ECHO, .reply_ms = REPLY_MS,
+	    .pause_ms = chaos_pause_ms(), .identify = true };
+	ch->load = load_new(&spec);
+	load_start(ch->load);
 	deadline = harness_now_ms() + HARNESS_READY_MS;
-	while (clients_identified(ch->clients) < CLIENTS &&
+	while (load_identified(ch->load) < CLIENTS &&
 	    harness_now_ms() < deadline)
 		harness_sleep_ms(10);
-	ck_assert_msg(clients_identified(ch->clients) == CLIENTS, "only %d of "
+	ck_assert_msg(load_identified(ch->load) == CLIENTS, "only %d of "
 	    "%d clients got an INFO reply within %d ms",
-	    clients_identified(ch->clients), CLIENTS, HARNESS_READY_MS);
+	    load_identified(ch->load), CLIENTS, HARNESS_READY_MS);
 	harness_sleep_ms(WARMUP_MS);
 	ch->rss_warm_kb = ps_rss_kb(ch->s.pid);
 	ch->started_ms = harness_now_ms();
@@ -208,8 +210,8 @@ chaos_start(struct chaos *ch, const char *workers_conf, bool debug)
 static void
 chaos_stop(struct chaos *ch)
 {
-	clients_free(ch->clients);
-	ch->clients = NULL;
+	load_free(ch->load);
+	ch->load = NULL;
 	server_stop_expect_zero(&ch->s);
 }
 
@@ -335,25 +337,32 @@ master_text(const struct chaos *ch)
 	return buf;
 }
 
+/* The replies the clients had as expected, INFO's included. */
+static long
+requests(const struct load_result *t)
+{
+	return t->ok + t->infos;
+}
+
 static void
-assert_explained(const struct chaos *ch, const struct clients_totals *t,
+assert_explained(const struct chaos *ch, const struct load_result *t,
     const struct attribution *a, int faults, const char *what)
 {
-	ck_assert_msg(clients_nerrors(ch->clients) == t->errors, "%s: %ld "
-	    "client errors, only %d kept for attribution", what, t->errors,
-	    clients_nerrors(ch->clients));
+	ck_assert_msg(load_nerrors(ch->load) == t->failed, "%s: %ld "
+	    "client errors, only %d kept for attribution", what, t->failed,
+	    load_nerrors(ch->load));
 	ck_assert_msg(a->unexplained == 0, "%s: %d of %ld client errors are "
 	    "not explained by a fault on the worker serving that client: %s "
-	    "(%s)", what, a->unexplained, t->errors, a->first_unexplained,
+	    "(%s)", what, a->unexplained, t->failed, a->first_unexplained,
 	    master_text(ch));
-	ck_assert_msg(t->errors <= faults && a->max_per_fault <= 1, "%s: %ld "
+	ck_assert_msg(t->failed <= faults && a->max_per_fault <= 1, "%s: %ld "
 	    "client errors for %d faults, up to %d for one fault: a worker "
-	    "serves one client at a time", what, t->errors, faults,
+	    "serves one client at a time", what, t->failed, faults,
 	    a->max_per_fault);
-	ck_assert_msg(t->by_kind[OUT_WRONG] == 0, "%s: %ld wrong replies",
-	    what, t->by_kind[OUT_WRONG]);
-	ck_assert_msg(t->requests > CLIENTS, "%s: the clients made only %ld "
-	    "requests", what, t->requests);
+	ck_assert_msg(t->by_kind[LOAD_WRONG] == 0, "%s: %ld wrong replies",
+	    what, t->by_kind[LOAD_WRONG]);
+	ck_assert_msg(requests(t) > CLIENTS, "%s: the clients made only %ld "
+	    "requests", what, requests(t));
 }
 
 static void
@@ -418,7 +427,7 @@ run_kills(int sig, const char *name)
 	static int64_t		 v[FAULTS_MAX];
 	struct chaos		 ch;
 	struct faults		*f = calloc(1, sizeof(*f));
-	struct clients_totals	 t;
+	const struct load_result *t;
 	struct attribution	 a;
 	int64_t			 end, next, recovered, med, max, ready_med,
 				 ready_max, delay_med, delay_max;
@@ -441,10 +450,10 @@ run_kills(int sig, const char *name)
 	ch.rss_end_kb = ps_rss_kb(ch.s.pid);
 	live_children(&ch.s, &zombies);
 	crashed = status_number(&ch, "\"crashed\":");
-	clients_stop(ch.clients);
-	clients_totals(ch.clients, &t);
-	faults_attribute(f, clients_error(ch.clients, 0),
-	    clients_nerrors(ch.clients), KILL_WINDOW_MS, &a);
+	load_stop(ch.load);
+	t = load_result(ch.load);
+	faults_attribute(f, load_error(ch.load, 0), load_nerrors(ch.load),
+	    KILL_WINDOW_MS, &a);
 	faults_gone_stats(f, &med, &max);
 	/* Debug lines: the backoff applied, and replacements' start-up. */
 	delays = log_values(&ch.s, " restarts in ", 0, v, FAULTS_MAX);
@@ -465,8 +474,8 @@ run_kills(int sig, const char *name)
 	    "%d; master RSS %ld kB after warm-up, %ld kB at the end; zombies "
 	    "%d (at most %d at once during the run)\n", name, KILL_EVERY_MS,
 	    chaos_seconds(), f->seed0, WORKERS, CLIENTS, f->n,
-	    a.faults_with_errors, t.requests, t.connects - CLIENTS, t.errors,
-	    clients_kinds_text(&t), a.by_pid, a.during_info, a.unexplained,
+	    a.faults_with_errors, requests(t), t->connects - CLIENTS, t->failed,
+	    load_kinds_text(t), a.by_pid, a.during_info, a.unexplained,
 	    (long long)a.max_delay_ms, (long long)med, (long long)max, delays,
 	    (long long)delay_med, (long long)delay_max, (long long)ready_med,
 	    (long long)ready_max, WORKERS, (long long)recovered, healthy,
@@ -475,7 +484,7 @@ run_kills(int sig, const char *name)
 
 	ck_assert_msg(f->n >= chaos_seconds() * 1000 / KILL_EVERY_MS / 2,
 	    "%s: only %d kills in %d s", name, f->n, chaos_seconds());
-	assert_explained(&ch, &t, &a, f->n, name);
+	assert_explained(&ch, t, &a, f->n, name);
 	assert_pool_and_memory(&ch, recovered, POOL_BACK_MS, zombies, name);
 	ck_assert_msg(crashed == f->n, "%s: %d workers killed, the master "
 	    "counted %ld crash exits (/status exits.crashed)", name, f->n,
@@ -521,7 +530,7 @@ START_TEST(test_sigstop_workers)
 	char			 conf[256];
 	struct chaos		 ch;
 	struct faults		*f = calloc(1, sizeof(*f));
-	struct clients_totals	 t;
+	const struct load_result *t;
 	struct attribution	 a;
 	int64_t			 end, next, recovered, med, max;
 	int			 zombies, lines;
@@ -544,10 +553,10 @@ START_TEST(test_sigstop_workers)
 	live_children(&ch.s, &zombies);
 	hung = status_number(&ch, "\"hung\":");
 	crashed = status_number(&ch, "\"crashed\":");
-	clients_stop(ch.clients);
-	clients_totals(ch.clients, &t);
-	faults_attribute(f, clients_error(ch.clients, 0),
-	    clients_nerrors(ch.clients), STOP_WINDOW_MS, &a);
+	load_stop(ch.load);
+	t = load_result(ch.load);
+	faults_attribute(f, load_error(ch.load, 0), load_nerrors(ch.load),
+	    STOP_WINDOW_MS, &a);
 	faults_gone_stats(f, &med, &max);
 	lines = log_count(&ch.s, "killed as hung", 0);
 
@@ -562,13 +571,13 @@ START_TEST(test_sigstop_workers)
 	    "warm-up, %ld kB at the end; zombies %d\n", STOP_MIN_MS,
 	    STOP_MAX_MS, chaos_seconds(), f->seed0, HUNG_MS, HEARTBEAT_MS,
 	    KILL_GRACE_MS, WORKERS, CLIENTS, f->n, a.faults_with_errors,
-	    t.requests, t.errors, clients_kinds_text(&t), a.by_pid,
+	    requests(t), t->failed, load_kinds_text(t), a.by_pid,
 	    a.during_info, a.unexplained, (long long)a.max_delay_ms,
 	    (long long)med, (long long)max, WORKERS, (long long)recovered,
 	    hung, crashed, lines, ch.rss_warm_kb, ch.rss_end_kb, zombies);
 
 	ck_assert_msg(f->n >= 1, "SIGSTOP: no worker was stopped");
-	assert_explained(&ch, &t, &a, f->n, "SIGSTOP");
+	assert_explained(&ch, t, &a, f->n, "SIGSTOP");
 	assert_pool_and_memory(&ch, recovered, STOP_RECOVERY_MS, zombies,
 	    "SIGSTOP");
 	assert_log(&ch.s, hung == f->n && lines == f->n && crashed == 0,
@@ -602,7 +611,7 @@ START_TEST(test_master_sigkill)
 	struct chaos	 ch;
 	struct server	 fresh;
 	pid_t		 workers[HARNESS_MAX_PIDS];
-	long		 ends[OUT_NKINDS] = { 0 };
+	long		 ends[LOAD_NKINDS] = { 0 };
 	char		 listen[64], line[64];
 	const char	*args[] = { "-l", listen, "-w", "2", NULL };
 	int64_t		 t0, now, gone_ms = -1, port_ms = -1, ended_ms = -1,
@@ -619,7 +628,7 @@ START_TEST(test_master_sigkill)
 	    "bound while forkline listens there: the port check is blind",
 	    port);
 
-	clients_final(ch.clients);
+	load_final(ch.load);
 	t0 = harness_now_ms();
 	server_signal(&ch.s, SIGKILL);
 	ck_assert_msg(server_wait(&ch.s, MASTER_GONE_MS), "SIGKILLed master "
@@ -634,14 +643,14 @@ START_TEST(test_master_sigkill)
 		}
 		if (port_ms == -1 && harness_port_bindable(port))
 			port_ms = now - t0;
-		if (ended_ms == -1 && clients_wait_ended(ch.clients, 0))
+		if (ended_ms == -1 && load_wait_ended(ch.load, 0))
 			ended_ms = now - t0;
 		harness_sleep_ms(2);
 	} while ((gone_ms == -1 || port_ms == -1 || ended_ms == -1) &&
 	    now - t0 < MASTER_GONE_MS);
-	clients_stop(ch.clients);
+	load_stop(ch.load);
 	for (i = 0; i < CLIENTS; i++) {
-		enum outcome o = clients_ending(ch.clients, i, &at);
+		enum load_outcome o = load_ending(ch.load, i, &at);
 
 		ends[o]++;
 		if (at > last_end)
@@ -655,8 +664,8 @@ START_TEST(test_master_sigkill)
 	    "connect %ld, timeout %ld, wrong %ld); port %d bindable after "
 	    "%lld ms; %d orphaned workers reaped\n", nworkers, CLIENTS,
 	    (long long)gone_ms, (long long)ended_ms, (long long)(last_end -
-	    t0), ends[OUT_BYE], ends[OUT_EOF], ends[OUT_RESET],
-	    ends[OUT_CONNECT], ends[OUT_TIMEOUT], ends[OUT_WRONG], port,
+	    t0), ends[LOAD_BYE], ends[LOAD_EOF], ends[LOAD_RESET],
+	    ends[LOAD_CONNECT], ends[LOAD_TIMEOUT], ends[LOAD_WRONG], port,
 	    (long long)port_ms, orphans);
 
 	ck_assert_msg(gone_ms >= 0, "workers of a SIGKILLed master still "
@@ -665,10 +674,10 @@ START_TEST(test_master_sigkill)
 	    "not finished after %d ms", MASTER_GONE_MS);
 	ck_assert_msg(port_ms >= 0, "127.0.0.1:%d still cannot be bound %d ms "
 	    "after the master was SIGKILLed", port, MASTER_GONE_MS);
-	ck_assert_msg(ends[OUT_TIMEOUT] == 0 && ends[OUT_WRONG] == 0 &&
-	    ends[OUT_TRUNCATED] == 0, "clients of a SIGKILLed master: %ld "
+	ck_assert_msg(ends[LOAD_TIMEOUT] == 0 && ends[LOAD_WRONG] == 0 &&
+	    ends[LOAD_TRUNCATED] == 0, "clients of a SIGKILLed master: %ld "
 	    "timed out, %ld wrong replies, %ld truncated lines",
-	    ends[OUT_TIMEOUT], ends[OUT_WRONG], ends[OUT_TRUNCATED]);
+	    ends[LOAD_TIMEOUT], ends[LOAD_WRONG], ends[LOAD_TRUNCATED]);
 
 	/* A fresh forkline on the same port. */
 	snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
@@ -681,7 +690,7 @@ START_TEST(test_master_sigkill)
 	    (size_t)r) : client_result_name(r));
 	close(fd);
 	server_stop_expect_zero(&fresh);
-	clients_free(ch.clients);
+	load_free(ch.load);
 	reap_orphans();
 }
 END_TEST
@@ -756,7 +765,7 @@ reloads_settled(void *arg)
 START_TEST(test_reload_under_load)
 {
 	struct chaos		 ch;
-	struct clients_totals	 t;
+	const struct load_result *t;
 	struct reload_watch	 w = { &ch, 0, 0, 0 };
 	int64_t			 end, next, last = 0, settled_ms, took[256],
 				 took_med, took_max;
@@ -787,8 +796,8 @@ START_TEST(test_reload_under_load)
 	ch.rss_end_kb = ps_rss_kb(ch.s.pid);
 	live_children(&ch.s, &zombies);
 	generation = status_number(&ch, "\"generation\":");
-	clients_stop(ch.clients);
-	clients_totals(ch.clients, &t);
+	load_stop(ch.load);
+	t = load_result(ch.load);
 	ignored = log_count(&ch.s, "a reload is under way; another follows", 0);
 	reloads = reload_durations(&ch.s, took, 256);
 	stats_median_max(took, reloads, &took_med, &took_max);
@@ -804,25 +813,25 @@ START_TEST(test_reload_under_load)
 	    "end; zombies %d\n", HUP_EVERY_MS, chaos_seconds(), WORKERS,
 	    CLIENTS, hups, w.accepted, ignored, hups - w.checks - ignored,
 	    (long long)took_med,
-	    (long long)took_max, generation, t.min_generation,
-	    t.max_generation, t.requests, t.byes, t.errors,
-	    clients_kinds_text(&t), WORKERS, (long long)settled_ms,
+	    (long long)took_max, generation, t->min_generation,
+	    t->max_generation, requests(t), t->byes, t->failed,
+	    load_kinds_text(t), WORKERS, (long long)settled_ms,
 	    ch.rss_warm_kb, ch.rss_end_kb, zombies);
 
-	ck_assert_msg(t.errors == 0, "reload under load: %ld client errors "
-	    "(%s), the first: client %d, %s on \"%s\"", t.errors,
-	    clients_kinds_text(&t), t.errors > 0 ?
-	    clients_error(ch.clients, 0)->client : -1, t.errors > 0 ?
-	    outcome_name(clients_error(ch.clients, 0)->kind) : "-",
-	    t.errors > 0 ? clients_error(ch.clients, 0)->detail : "-");
+	ck_assert_msg(t->failed == 0, "reload under load: %ld client errors "
+	    "(%s), the first: client %d, %s on \"%s\"", t->failed,
+	    load_kinds_text(t), t->failed > 0 ?
+	    load_error(ch.load, 0)->client : -1, t->failed > 0 ?
+	    load_outcome_name(load_error(ch.load, 0)->kind) : "-",
+	    t->failed > 0 ? load_error(ch.load, 0)->text : "-");
 	assert_log(&ch.s, settled, "reload", "reload under load: %d checks, "
 	    "%d accepted, %d generations serving: not settled with %d "
 	    "workers serving %d ms after the last SIGHUP", w.checks,
 	    w.accepted, w.serving, WORKERS, 3 * HARNESS_READY_MS);
 	ck_assert_msg(w.accepted >= 1 && generation == 1 + w.accepted &&
-	    t.max_generation == generation, "reload under load: %d reloads "
+	    t->max_generation == generation, "reload under load: %d reloads "
 	    "accepted, the master is at generation %ld, clients saw up to "
-	    "%ld", w.accepted, generation, t.max_generation);
+	    "%ld", w.accepted, generation, t->max_generation);
 	assert_pool_and_memory(&ch, settled_ms, 3 * HARNESS_READY_MS, zombies,
 	    "reload under load");
 	chaos_stop(&ch);

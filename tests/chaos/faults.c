@@ -15,12 +15,12 @@
 
 static struct fault *fault_of(struct faults *f, pid_t pid);
 static struct fault *fault_on(struct faults *f,
-		    const struct chaos_error *e);
+		    const struct load_error *e);
 static int	 cmp_i64(const void *a, const void *b);
 static struct fault *fault_unused_before(struct faults *f, int64_t at,
 		    int window_ms);
 static void	 note_unexplained(struct attribution *a,
-		    const struct chaos_error *e, const char *why);
+		    const struct load_error *e, const char *why);
 
 void
 faults_init(struct faults *f, const struct server *s, int sig)
@@ -181,7 +181,7 @@ faults_gone_stats(const struct faults *f, int64_t *median, int64_t *max)
  * round again within a second.
  */
 static struct fault *
-fault_on(struct faults *f, const struct chaos_error *e)
+fault_on(struct faults *f, const struct load_error *e)
 {
 	int	 i;
 
@@ -214,7 +214,7 @@ fault_unused_before(struct faults *f, int64_t at, int window_ms)
 }
 
 static void
-note_unexplained(struct attribution *a, const struct chaos_error *e,
+note_unexplained(struct attribution *a, const struct load_error *e,
     const char *why)
 {
 	size_t	 off = strlen(a->first_unexplained);
@@ -222,14 +222,14 @@ note_unexplained(struct attribution *a, const struct chaos_error *e,
 	a->unexplained++;
 	if (off < sizeof(a->first_unexplained) - 128)
 		snprintf(a->first_unexplained + off,
-		    sizeof(a->first_unexplained) - off, "%sclient %d, %s on "
-		    "\"%s\" at +%lld ms, worker %ld: %s", off > 0 ? "; " : "",
-		    e->client, outcome_name(e->kind), e->detail,
+		    sizeof(a->first_unexplained) - off, "%s%s (%s) at +%lld "
+		    "ms, worker %ld: %s", off > 0 ? "; " : "", e->text,
+		    load_outcome_name(e->kind),
 		    (long long)(e->at_ms - a->origin_ms), (long)e->pid, why);
 }
 
 void
-faults_attribute(struct faults *f, const struct chaos_error *errs, int n,
+faults_attribute(struct faults *f, const struct load_error *errs, int n,
     int window_ms, struct attribution *a)
 {
 	char	 why[160];
@@ -241,7 +241,7 @@ faults_attribute(struct faults *f, const struct chaos_error *errs, int n,
 		f->list[i].errors = 0;
 	/* Known pids first, so that INFO errors take only what is left. */
 	for (i = 0; i < n; i++) {
-		const struct chaos_error *e = &errs[i];
+		const struct load_error *e = &errs[i];
 		struct fault *x;
 
 		if (e->pid == 0)
@@ -267,7 +267,7 @@ faults_attribute(struct faults *f, const struct chaos_error *errs, int n,
 			a->max_delay_ms = e->at_ms - x->at_ms;
 	}
 	for (i = 0; i < n; i++) {
-		const struct chaos_error *e = &errs[i];
+		const struct load_error *e = &errs[i];
 		struct fault *x;
 
 		if (e->pid != 0)

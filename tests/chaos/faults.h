@@ -14,8 +14,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "tests/chaos/clients.h"
 #include "tests/support/harness.h"
+#include "tests/support/load.h"
 
 #define FAULTS_MAX	4096
 
@@ -73,7 +73,7 @@ struct attribution {
 	char	 first_unexplained[768];
 	int64_t	 origin_ms;	/* the first fault's time, for messages */
 };
-void	 faults_attribute(struct faults *f, const struct chaos_error *errs,
+void	 faults_attribute(struct faults *f, const struct load_error *errs,
 	    int n, int window_ms, struct attribution *a);
 
 /* Median and maximum of n values (sorted in place); 0 when n is 0. */

@@ -1,7 +1,7 @@
 /*
  * Integration tests of the process model: workers that die and are
- * replaced, idle timeouts, graceful and immediate stops, process titles,
- * and listeners inherited from systemd winning over the configuration.
+ * replaced, idle timeouts, graceful and immediate stops, and process
+ * titles.
  */
 #include <check.h>
 #include <signal.h>
@@ -436,34 +436,6 @@ START_TEST(test_process_titles)
 }
 END_TEST
 
-/*
- * With LISTEN_FDS the inherited socket is used and "listen" from the file
- * or -l is ignored, even when it names a port that cannot be bound.
- */
-START_TEST(test_inherited_listener_wins)
-{
-	char		 conf[128], path[HARNESS_PATH_MAX], addr[64], line[64];
-	const char	*extra[] = { "-l", addr, NULL };
-	struct server	 s;
-	int		 held, port, fd;
-
-	held = harness_listen_tcp(&port);
-	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
-	snprintf(conf, sizeof(conf), "[server]\nlisten = %s\n", addr);
-	start_with_config(&s, path, sizeof(path), conf, extra);
-	fd = client_open(&s);
-	client_request(fd, "PING\n", "PONG\n");
-	close(fd);
-	snprintf(line, sizeof(line), "listening on 127.0.0.1:%d", s.port);
-	ck_assert_msg(server_log_contains(&s, line), "expected \"%s\" in the "
-	    "log for the inherited listener", line);
-	ck_assert_msg(server_log_contains(&s, "ignor"), "expected the log to "
-	    "say that the listen setting is ignored under LISTEN_FDS");
-	server_stop_expect_zero(&s);
-	close(held);
-}
-END_TEST
-
 static Suite *
 lifecycle_suite(void)
 {
@@ -473,7 +445,6 @@ lifecycle_suite(void)
 	tc = tcase_create("workers");
 	tcase_set_timeout(tc, 45);
 	tcase_add_test(tc, test_worker_killed);
-	tcase_add_test(tc, test_inherited_listener_wins);
 	suite_add_tcase(s, tc);
 
 	/* Tagged: ps shows valgrind's own arguments for a process under

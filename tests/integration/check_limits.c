@@ -1,39 +1,20 @@
 /*
- * Integration tests at the edges: a worker out of file descriptors, a
- * worker over max_rss, and a reload that moves the listen address.
+ * Integration tests at the edges: a worker out of file descriptors and a
+ * worker over max_rss.
  */
-#include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "tests/support/harness.h"
 
-static bool	 port_refuses(int);
 static int	 count_in_log(const struct server *, const char *);
 static Suite	*limits_suite(void);
-
-static bool
-port_refuses(int port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET,
-	    .sin_port = htons((uint16_t)port) };
-	int fd, r;
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ne(fd, -1);
-	r = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
-	close(fd);
-	return r == -1 && errno == ECONNREFUSED;
-}
 
 static int
 count_in_log(const struct server *s, const char *needle)
@@ -146,54 +127,6 @@ START_TEST(test_max_rss_recycles_without_loss)
 }
 END_TEST
 
-/*
- * A reload that changes the listen address opens the new one (served by
- * the new generation) and closes the old one once its workers are gone.
- */
-START_TEST(test_reload_moves_listener)
-{
-	char path[HARNESS_PATH_MAX], conf[128], line[128];
-	const char *args[] = { "-c", path, "-w", "2", NULL };
-	struct server s;
-	int old_port, new_port, fd, i;
-
-	old_port = harness_free_port();
-	new_port = harness_free_port();
-	snprintf(conf, sizeof(conf), "[server]\nlisten = 127.0.0.1:%d\n",
-	    old_port);
-	harness_write_file(path, sizeof(path), "listen-", ".conf", conf);
-	server_start_unbound(&s, args);
-	ck_assert_int_eq(s.port, old_port);
-
-	snprintf(conf, sizeof(conf), "[server]\nlisten = 127.0.0.1:%d\n",
-	    new_port);
-	{
-		FILE *f = fopen(path, "w");
-
-		ck_assert_ptr_nonnull(f);
-		fputs(conf, f);
-		fclose(f);
-	}
-	server_signal(&s, SIGHUP);
-	ck_assert_msg(server_log_wait(&s, "generation 2 serving", 10000),
-	    "the reload did not complete");
-	fd = client_connect(new_port);
-	client_request(fd, "PING\n", "PONG\n");
-	client_send(fd, "INFO\n");
-	ck_assert_int_gt(client_read_line(fd, line, sizeof(line), 5000), 0);
-	ck_assert_msg(strstr(line, "generation=2") != NULL,
-	    "INFO on the new address: %s", line);
-	close(fd);
-	for (i = 0; i < 250 && !port_refuses(old_port); i++)
-		harness_sleep_ms(20);
-	ck_assert_msg(port_refuses(old_port), "127.0.0.1:%d still accepts "
-	    "connections 5 s after the reload moved away from it", old_port);
-	ck_assert(server_log_contains(&s, "no longer listening on"));
-	server_stop(&s);
-	server_assert_exit(&s, 0, "stop after the listener moved");
-}
-END_TEST
-
 static Suite *
 limits_suite(void)
 {
@@ -203,7 +136,6 @@ limits_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_accept_emfile_backs_off);
 	tcase_add_test(tc, test_max_rss_recycles_without_loss);
-	tcase_add_test(tc, test_reload_moves_listener);
 	suite_add_tcase(su, tc);
 	return su;
 }

@@ -4,7 +4,7 @@
  * escaped wherever they are printed (log lines, the access log, the hang
  * report, /status as JSON and as a table).
  *
- * The privilege drop of the workers is tested in check_ops
+ * The privilege drop of the workers is tested in check_creds
  * (test_privilege_drop: uids, gids, groups, capabilities, no_new_privs).
  */
 #include <sys/resource.h>

@@ -2,8 +2,9 @@
  * Integration tests of forkline under a service manager: the sd_notify
  * messages a notify socket receives (server/sd.c: READY, STATUS,
  * RELOADING, STOPPING, WATCHDOG), socket activation by the real
- * systemd-socket-activate (server/listeners.c), and the unit files in
- * systemd/ as systemd-analyze sees them.
+ * systemd-socket-activate and an inherited listener winning over the
+ * configured one (server/listeners.c), and the unit files in systemd/ as
+ * systemd-analyze sees them.
  *
  * The test plays the service manager: it binds the AF_UNIX datagram
  * socket named by NOTIFY_SOCKET and reads what the master sends, with the
@@ -776,6 +777,35 @@ START_TEST(test_socket_activate)
 END_TEST
 
 /*
+ * 7. With LISTEN_FDS the inherited socket is used and "listen" from the file
+ * or -l is ignored, even when it names a port that cannot be bound.
+ */
+START_TEST(test_inherited_listener_wins)
+{
+	char		 conf[128], path[HARNESS_PATH_MAX], addr[64], line[64];
+	const char	*args[] = { "-c", path, "-l", addr, NULL };
+	struct server	 s;
+	int		 held, port, fd;
+
+	held = harness_listen_tcp(&port);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);
+	snprintf(conf, sizeof(conf), "[server]\nlisten = %s\n", addr);
+	harness_write_file(path, sizeof(path), "listen-", ".conf", conf);
+	server_start(&s, args);
+	fd = client_open(&s);
+	client_request(fd, "PING\n", "PONG\n");
+	close(fd);
+	snprintf(line, sizeof(line), "listening on 127.0.0.1:%d", s.port);
+	ck_assert_msg(server_log_contains(&s, line), "expected \"%s\" in the "
+	    "log for the inherited listener", line);
+	ck_assert_msg(server_log_contains(&s, "ignor"), "expected the log to "
+	    "say that the listen setting is ignored under LISTEN_FDS");
+	server_stop_expect_zero(&s);
+	close(held);
+}
+END_TEST
+
+/*
  * Copy src to dst with every "/usr/local/bin/forkline" made bin (a
  * service's ExecStart= must name it).
  */
@@ -843,7 +873,7 @@ lines_with(const char *text, const char *needle)
 }
 
 /*
- * 7. The units as shipped, with ExecStart pointing at the binary under
+ * 8. The units as shipped, with ExecStart pointing at the binary under
  * test: systemd-analyze verify has nothing to say about them (their
  * Documentation= man pages are the repository's, found through MANPATH),
  * and the services' exposure level is at most 2.0.
@@ -966,6 +996,7 @@ systemd_suite(void)
 	tc = tcase_create("activation");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_socket_activate);
+	tcase_add_test(tc, test_inherited_listener_wins);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("units");

@@ -30,6 +30,7 @@ static void	 fails(const char *const args[], const char *want);
 static Suite	*options_suite(void);
 
 #define ARGS(...)	((const char *const[]){ __VA_ARGS__, NULL })
+#define NELEM(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 /* Parse "forkline-bench args..." into o; the result of the parse. */
 static int
@@ -140,19 +141,28 @@ START_TEST(test_every_option)
 }
 END_TEST
 
-START_TEST(test_help_version)
+/* -h and -V are actions; help wins over what follows it, even a bad
+ * value. */
+static const struct {
+	const char *const	*args;
+	enum bench_action	 action;
+} actions[] = {
+	{ ARGS("-h"), BENCH_HELP },
+	{ ARGS("--help"), BENCH_HELP },
+	{ ARGS("-V"), BENCH_VERSION },
+	{ ARGS("--version"), BENCH_VERSION },
+	{ ARGS("-h", "-c", "0"), BENCH_HELP },
+};
+
+START_TEST(test_actions)
 {
-	ok(ARGS("-h"));
-	ck_assert_int_eq(o.action, BENCH_HELP);
-	ok(ARGS("--help"));
-	ck_assert_int_eq(o.action, BENCH_HELP);
-	ok(ARGS("-V"));
-	ck_assert_int_eq(o.action, BENCH_VERSION);
-	ok(ARGS("--version"));
-	ck_assert_int_eq(o.action, BENCH_VERSION);
-	/* Help wins over what follows it, even a bad value. */
-	ok(ARGS("-h", "-c", "0"));
-	ck_assert_int_eq(o.action, BENCH_HELP);
+	ok(actions[_i].args);
+	ck_assert_int_eq(o.action, actions[_i].action);
+}
+END_TEST
+
+START_TEST(test_help_text)
+{
 	ck_assert_ptr_nonnull(strstr(bench_options_help(), "--inflight"));
 	ck_assert_ptr_nonnull(strstr(bench_options_help(), "usage: "
 	    "forkline-bench"));
@@ -222,49 +232,33 @@ START_TEST(test_bad_durations)
 }
 END_TEST
 
+/* The limits themselves are accepted. */
 START_TEST(test_duration_limits)
 {
-	fails(ARGS("-d", "169h"), "--duration: '169h' is longer than 7 days");
-	fails(ARGS("-w", "999999999999h"),
-	    "--warmup: '999999999999h' is longer than 7 days");
-	/* Within the limit in whole hours, past it with the fraction. */
-	fails(ARGS("-d", "168.5h"), "--duration: '168.5h' is longer than 7 "
-	    "days");
-	fails(ARGS("-d", "0"), "--duration: '0' is too short (1ms at least)");
-	fails(ARGS("-d", "999us"),
-	    "--duration: '999us' is too short (1ms at least)");
-	fails(ARGS("-t", "0s"), "--timeout: '0s' is too short (1ms at least)");
-	fails(ARGS("-w", "soon"), "--warmup: 'soon' is not a duration "
-	    "(examples: 500ms, 10s, 2m; a plain number is seconds)");
-	fails(ARGS("--timeout", "5x"), "--timeout: '5x' is not a duration "
-	    "(examples: 500ms, 10s, 2m; a plain number is seconds)");
 	ok(ARGS("-d", "1ms", "-w", "0", "-t", "1ms"));
 	ok(ARGS("-d", "168h"));
 }
 END_TEST
 
+static const struct {
+	const char	*text;
+	size_t		 n;
+} sizes[] = {
+	{ "4096", 4096 },
+	{ "16k", 16384 },
+	{ "16K", 16384 },
+	{ "1m", 1048576 },
+	{ "2M", 2097152 },
+	{ "0", 0 },
+};
+
 START_TEST(test_sizes)
 {
 	size_t	 n;
 
-	ck_assert_int_eq(bench_parse_size("4096", "--block", &n, err,
+	ck_assert_int_eq(bench_parse_size(sizes[_i].text, "--block", &n, err,
 	    sizeof(err)), 0);
-	ck_assert_uint_eq(n, 4096);
-	ck_assert_int_eq(bench_parse_size("16k", "--block", &n, err,
-	    sizeof(err)), 0);
-	ck_assert_uint_eq(n, 16384);
-	ck_assert_int_eq(bench_parse_size("16K", "--block", &n, err,
-	    sizeof(err)), 0);
-	ck_assert_uint_eq(n, 16384);
-	ck_assert_int_eq(bench_parse_size("1m", "--block", &n, err,
-	    sizeof(err)), 0);
-	ck_assert_uint_eq(n, 1048576);
-	ck_assert_int_eq(bench_parse_size("2M", "--block", &n, err,
-	    sizeof(err)), 0);
-	ck_assert_uint_eq(n, 2097152);
-	ck_assert_int_eq(bench_parse_size("0", "--block", &n, err,
-	    sizeof(err)), 0);
-	ck_assert_uint_eq(n, 0);
+	ck_assert_uint_eq(n, sizes[_i].n);
 }
 END_TEST
 
@@ -284,15 +278,6 @@ END_TEST
 
 START_TEST(test_size_limits)
 {
-	fails(ARGS("-m", "stream", "--block", "0"),
-	    "--block: '0' is out of range: 1 byte to 1m (1048576 bytes)");
-	fails(ARGS("-m", "stream", "--block", "1025k"),
-	    "--block: '1025k' is out of range: 1 byte to 1m (1048576 bytes)");
-	fails(ARGS("-m", "stream", "--inflight", "0"),
-	    "--inflight: '0' is out of range: 1 byte to 64m (67108864 bytes)");
-	fails(ARGS("-m", "stream", "--inflight", "65m"),
-	    "--inflight: '65m' is out of range: 1 byte to 64m (67108864 "
-	    "bytes)");
 	ok(ARGS("-m", "stream", "--block", "1", "--inflight", "64m"));
 	ck_assert_uint_eq(o.block, 1);
 	ck_assert_uint_eq(o.inflight, 64u << 20);
@@ -300,38 +285,37 @@ START_TEST(test_size_limits)
 }
 END_TEST
 
+/* -r and -e take escapes; a \\x takes two digits and no more. */
+static const struct {
+	const char	*option;	/* -r: the request, -e: expect */
+	const char	*text;
+	const char	*want;
+	size_t		 len;
+} escapes[] = {
+	{ "-r", "a\\r\\n\\t\\\\\\0z", "a\r\n\t\\\0z", 7 },
+	{ "-r", "\\x41\\x0a\\xFf\\x00", "A\n\xff\0", 4 },
+	{ "-e", "plain text, no escapes", "plain text, no escapes", 22 },
+	{ "-r", "\\x414", "A4", 2 },
+};
+
 START_TEST(test_escapes)
 {
-	ok(ARGS("-r", "a\\r\\n\\t\\\\\\0z"));
-	ck_assert_uint_eq(o.request_len, 7);
-	ck_assert_mem_eq(o.request, "a\r\n\t\\\0z", 7);
-	ok(ARGS("-r", "\\x41\\x0a\\xFf\\x00"));
-	ck_assert_uint_eq(o.request_len, 4);
-	ck_assert_mem_eq(o.request, "A\n\xff\0", 4);
-	ok(ARGS("-e", "plain text, no escapes"));
-	ck_assert_uint_eq(o.expect_len, 22);
-	ck_assert_mem_eq(o.expect, "plain text, no escapes", 22);
-	/* A \x takes two digits and no more. */
-	ok(ARGS("-r", "\\x414"));
-	ck_assert_uint_eq(o.request_len, 2);
-	ck_assert_mem_eq(o.request, "A4", 2);
+	ok(ARGS(escapes[_i].option, escapes[_i].text));
+	if (strcmp(escapes[_i].option, "-r") == 0) {
+		ck_assert_uint_eq(o.request_len, escapes[_i].len);
+		ck_assert_mem_eq(o.request, escapes[_i].want, escapes[_i].len);
+	} else {
+		ck_assert_uint_eq(o.expect_len, escapes[_i].len);
+		ck_assert_mem_eq(o.expect, escapes[_i].want, escapes[_i].len);
+	}
 }
 END_TEST
 
-START_TEST(test_bad_escapes)
+/* A request of BENCH_TEXT_MAX bytes is taken, one more is not. */
+START_TEST(test_long_request)
 {
 	char	 big[BENCH_TEXT_MAX + 2];
 
-	fails(ARGS("-r", "PING\\q"), "--request: unknown escape '\\q' "
-	    "(accepted: \\n \\r \\t \\\\ \\0 \\xHH)");
-	fails(ARGS("-e", "PONG\\"), "--expect: a lone '\\' at the end "
-	    "(write \\\\ for a backslash)");
-	fails(ARGS("-r", "\\x4"), "--request: '\\x' needs two hex digits, "
-	    "as in \\x0a");
-	fails(ARGS("-r", "\\xg0"), "--request: '\\x' needs two hex digits, "
-	    "as in \\x0a");
-	fails(ARGS("-r", ""), "--request: must not be empty");
-	fails(ARGS("-e", ""), "--expect: must not be empty");
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	fails(ARGS("-r", big), "--request: longer than 4096 bytes");
@@ -362,47 +346,9 @@ START_TEST(test_targets)
 }
 END_TEST
 
-START_TEST(test_bad_targets)
-{
-	fails(ARGS("example.com:80"), "target 'example.com:80': "
-	    "'example.com' is not a numeric IPv4 address (names are not "
-	    "resolved)");
-	fails(ARGS("7007"), "target '7007': expected HOST:PORT, [IPV6]:PORT "
-	    "or unix:/PATH");
-	fails(ARGS("127.0.0.1:0"), "target '127.0.0.1:0': port 0 cannot be "
-	    "connected to");
-	fails(ARGS("[::1]:0"), "target '[::1]:0': port 0 cannot be connected "
-	    "to");
-	fails(ARGS("127.0.0.1:65536"), "target '127.0.0.1:65536': port must "
-	    "be a number 0..65535");
-	fails(ARGS("[::1]7007"), "target '[::1]7007': expected [IPV6]:PORT");
-	fails(ARGS("unix:relative.sock"), "target 'unix:relative.sock': the "
-	    "socket path must be absolute");
-	fails(ARGS("127.0.0.1:1", "127.0.0.1:2"), "unexpected argument "
-	    "'127.0.0.1:2' (one target only)");
-}
-END_TEST
 
-START_TEST(test_numbers)
+START_TEST(test_number_limits)
 {
-	fails(ARGS("-c", "0"), "--conns: '0' is not a number from 1 to "
-	    "1000000");
-	fails(ARGS("-c", "abc"), "--conns: 'abc' is not a number from 1 to "
-	    "1000000");
-	fails(ARGS("-c", "1000001"), "--conns: '1000001' is not a number from "
-	    "1 to 1000000");
-	fails(ARGS("-c", "99999999999999999999999"), "--conns: "
-	    "'99999999999999999999999' is not a number from 1 to 1000000");
-	fails(ARGS("-c", "-1"), "--conns: '-1' is not a number from 1 to "
-	    "1000000");
-	fails(ARGS("-c", "8x"), "--conns: '8x' is not a number from 1 to "
-	    "1000000");
-	fails(ARGS("-c", ""), "--conns: '' is not a number from 1 to "
-	    "1000000");
-	fails(ARGS("-P", "0"), "--pipeline: '0' is not a number from 1 to "
-	    "1024");
-	fails(ARGS("-P", "1025"), "--pipeline: '1025' is not a number from 1 "
-	    "to 1024");
 	ok(ARGS("-c", "1000000", "-P", "1024"));
 	ck_assert_uint_eq(o.conns, 1000000);
 	ck_assert_uint_eq(o.pipeline, 1024);
@@ -425,57 +371,156 @@ START_TEST(test_bad_rates)
 }
 END_TEST
 
+static const struct {
+	const char	*name;
+	enum bench_mode	 mode;
+} modes[] = {
+	{ "rr", BENCH_RR },
+	{ "stream", BENCH_STREAM },
+	{ "connect", BENCH_CONNECT },
+};
+
 START_TEST(test_modes)
 {
-	ok(ARGS("-m", "rr"));
-	ck_assert_int_eq(o.mode, BENCH_RR);
-	ok(ARGS("-m", "stream"));
-	ck_assert_int_eq(o.mode, BENCH_STREAM);
-	ok(ARGS("-m", "connect"));
-	ck_assert_int_eq(o.mode, BENCH_CONNECT);
-	fails(ARGS("-m", "echo"), "--mode: 'echo' is not one of rr, stream, "
-	    "connect");
-	fails(ARGS("--mode", "RR"), "--mode: 'RR' is not one of rr, stream, "
-	    "connect");
+	ok(ARGS("-m", modes[_i].name));
+	ck_assert_int_eq(o.mode, modes[_i].mode);
+}
+END_TEST
+
+START_TEST(test_mode_name)
+{
 	ck_assert_str_eq(bench_mode_name(BENCH_STREAM), "stream");
 }
 END_TEST
 
-START_TEST(test_unknown_and_missing)
+
+/* The mode may come after the options it allows. */
+START_TEST(test_mode_after_options)
 {
-	fails(ARGS("--bogus"), "unknown option '--bogus'");
-	fails(ARGS("-x"), "unknown option '-x'");
-	fails(ARGS("--json=yes"), "option '--json' takes no value");
-	fails(ARGS("--bogus=1"), "unknown option '--bogus=1'");
-	fails(ARGS("-jx"), "unknown option '-x'");
-	fails(ARGS("-m"), "option '-m' needs a value");
-	fails(ARGS("--mode"), "option '--mode' needs a value");
-	fails(ARGS("--block"), "option '--block' needs a value");
+	ok(ARGS("--block", "4k", "-m", "stream"));
+	ok(ARGS("-r", "x\\n", "-e", "y\\n", "-m", "connect"));
 }
 END_TEST
 
-START_TEST(test_combinations)
-{
-	fails(ARGS("-m", "stream", "-P", "4"), "--pipeline applies to --mode "
-	    "rr only, not stream");
-	fails(ARGS("-m", "connect", "-R", "100"), "--rate applies to --mode "
-	    "rr only, not connect");
-	fails(ARGS("-P", "4", "-R", "100"), "--pipeline and --rate do not go "
+/*
+ * What the parser refuses, each with exactly its message: values out of
+ * range or malformed, options unknown or misused, and options that do not
+ * go with the mode or with each other.
+ */
+static const struct {
+	const char *const	*args;
+	const char		*want;
+} refusals[] = {
+	/* Durations. */
+	{ ARGS("-d", "169h"), "--duration: '169h' is longer than 7 days" },
+	{ ARGS("-w", "999999999999h"),
+	    "--warmup: '999999999999h' is longer than 7 days" },
+	/* Within the limit in whole hours, past it with the fraction. */
+	{ ARGS("-d", "168.5h"), "--duration: '168.5h' is longer than 7 "
+	    "days" },
+	{ ARGS("-d", "0"), "--duration: '0' is too short (1ms at least)" },
+	{ ARGS("-d", "999us"),
+	    "--duration: '999us' is too short (1ms at least)" },
+	{ ARGS("-t", "0s"), "--timeout: '0s' is too short (1ms at least)" },
+	{ ARGS("-w", "soon"), "--warmup: 'soon' is not a duration "
+	    "(examples: 500ms, 10s, 2m; a plain number is seconds)" },
+	{ ARGS("--timeout", "5x"), "--timeout: '5x' is not a duration "
+	    "(examples: 500ms, 10s, 2m; a plain number is seconds)" },
+	/* Sizes. */
+	{ ARGS("-m", "stream", "--block", "0"),
+	    "--block: '0' is out of range: 1 byte to 1m (1048576 bytes)" },
+	{ ARGS("-m", "stream", "--block", "1025k"),
+	    "--block: '1025k' is out of range: 1 byte to 1m (1048576 bytes)" },
+	{ ARGS("-m", "stream", "--inflight", "0"),
+	    "--inflight: '0' is out of range: 1 byte to 64m (67108864 "
+	    "bytes)" },
+	{ ARGS("-m", "stream", "--inflight", "65m"),
+	    "--inflight: '65m' is out of range: 1 byte to 64m (67108864 "
+	    "bytes)" },
+	/* Escapes and texts. */
+	{ ARGS("-r", "PING\\q"), "--request: unknown escape '\\q' "
+	    "(accepted: \\n \\r \\t \\\\ \\0 \\xHH)" },
+	{ ARGS("-e", "PONG\\"), "--expect: a lone '\\' at the end "
+	    "(write \\\\ for a backslash)" },
+	{ ARGS("-r", "\\x4"), "--request: '\\x' needs two hex digits, "
+	    "as in \\x0a" },
+	{ ARGS("-r", "\\xg0"), "--request: '\\x' needs two hex digits, "
+	    "as in \\x0a" },
+	{ ARGS("-r", ""), "--request: must not be empty" },
+	{ ARGS("-e", ""), "--expect: must not be empty" },
+	/* Targets. */
+	{ ARGS("example.com:80"), "target 'example.com:80': "
+	    "'example.com' is not a numeric IPv4 address (names are not "
+	    "resolved)" },
+	{ ARGS("7007"), "target '7007': expected HOST:PORT, [IPV6]:PORT "
+	    "or unix:/PATH" },
+	{ ARGS("127.0.0.1:0"), "target '127.0.0.1:0': port 0 cannot be "
+	    "connected to" },
+	{ ARGS("[::1]:0"), "target '[::1]:0': port 0 cannot be connected "
+	    "to" },
+	{ ARGS("127.0.0.1:65536"), "target '127.0.0.1:65536': port must "
+	    "be a number 0..65535" },
+	{ ARGS("[::1]7007"), "target '[::1]7007': expected [IPV6]:PORT" },
+	{ ARGS("unix:relative.sock"), "target 'unix:relative.sock': the "
+	    "socket path must be absolute" },
+	{ ARGS("127.0.0.1:1", "127.0.0.1:2"), "unexpected argument "
+	    "'127.0.0.1:2' (one target only)" },
+	/* Numbers. */
+	{ ARGS("-c", "0"), "--conns: '0' is not a number from 1 to "
+	    "1000000" },
+	{ ARGS("-c", "abc"), "--conns: 'abc' is not a number from 1 to "
+	    "1000000" },
+	{ ARGS("-c", "1000001"), "--conns: '1000001' is not a number from "
+	    "1 to 1000000" },
+	{ ARGS("-c", "99999999999999999999999"), "--conns: "
+	    "'99999999999999999999999' is not a number from 1 to 1000000" },
+	{ ARGS("-c", "-1"), "--conns: '-1' is not a number from 1 to "
+	    "1000000" },
+	{ ARGS("-c", "8x"), "--conns: '8x' is not a number from 1 to "
+	    "1000000" },
+	{ ARGS("-c", ""), "--conns: '' is not a number from 1 to "
+	    "1000000" },
+	{ ARGS("-P", "0"), "--pipeline: '0' is not a number from 1 to "
+	    "1024" },
+	{ ARGS("-P", "1025"), "--pipeline: '1025' is not a number from 1 "
+	    "to 1024" },
+	/* Modes. */
+	{ ARGS("-m", "echo"), "--mode: 'echo' is not one of rr, stream, "
+	    "connect" },
+	{ ARGS("--mode", "RR"), "--mode: 'RR' is not one of rr, stream, "
+	    "connect" },
+	/* Options unknown, given a value they take none, missing one. */
+	{ ARGS("--bogus"), "unknown option '--bogus'" },
+	{ ARGS("-x"), "unknown option '-x'" },
+	{ ARGS("--json=yes"), "option '--json' takes no value" },
+	{ ARGS("--bogus=1"), "unknown option '--bogus=1'" },
+	{ ARGS("-jx"), "unknown option '-x'" },
+	{ ARGS("-m"), "option '-m' needs a value" },
+	{ ARGS("--mode"), "option '--mode' needs a value" },
+	{ ARGS("--block"), "option '--block' needs a value" },
+	/* Options that do not go with the mode, or with each other. */
+	{ ARGS("-m", "stream", "-P", "4"), "--pipeline applies to --mode "
+	    "rr only, not stream" },
+	{ ARGS("-m", "connect", "-R", "100"), "--rate applies to --mode "
+	    "rr only, not connect" },
+	{ ARGS("-P", "4", "-R", "100"), "--pipeline and --rate do not go "
 	    "together: with --rate, requests go out when due, up to 1024 in "
-	    "flight per connection");
-	fails(ARGS("--block", "4k"), "--block applies to --mode stream only, "
-	    "not rr");
-	fails(ARGS("-m", "connect", "--inflight", "4k"), "--inflight applies "
-	    "to --mode stream only, not connect");
-	fails(ARGS("-m", "stream", "-r", "PING\\n"), "--request applies to "
+	    "flight per connection" },
+	{ ARGS("--block", "4k"), "--block applies to --mode stream only, "
+	    "not rr" },
+	{ ARGS("-m", "connect", "--inflight", "4k"), "--inflight applies "
+	    "to --mode stream only, not connect" },
+	{ ARGS("-m", "stream", "-r", "PING\\n"), "--request applies to "
 	    "--mode rr and connect only: stream sends a byte pattern and "
-	    "checks its echo");
-	fails(ARGS("-m", "stream", "-e", "PONG\\n"), "--expect applies to "
+	    "checks its echo" },
+	{ ARGS("-m", "stream", "-e", "PONG\\n"), "--expect applies to "
 	    "--mode rr and connect only: stream sends a byte pattern and "
-	    "checks its echo");
-	/* The mode may come after the options it allows. */
-	ok(ARGS("--block", "4k", "-m", "stream"));
-	ok(ARGS("-r", "x\\n", "-e", "y\\n", "-m", "connect"));
+	    "checks its echo" },
+};
+
+START_TEST(test_refusals)
+{
+	fails(refusals[_i].args, refusals[_i].want);
 }
 END_TEST
 
@@ -488,30 +533,27 @@ options_suite(void)
 	tc = tcase_create("options");
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_every_option);
-	tcase_add_test(tc, test_help_version);
+	tcase_add_loop_test(tc, test_actions, 0, NELEM(actions));
+	tcase_add_test(tc, test_help_text);
 	tcase_add_test(tc, test_parse_twice);
-	tcase_add_test(tc, test_modes);
-	tcase_add_test(tc, test_unknown_and_missing);
-	tcase_add_test(tc, test_combinations);
+	tcase_add_loop_test(tc, test_modes, 0, NELEM(modes));
+	tcase_add_test(tc, test_mode_name);
+	tcase_add_test(tc, test_mode_after_options);
+	tcase_add_loop_test(tc, test_refusals, 0, NELEM(refusals));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("values");
-	tcase_add_loop_test(tc, test_durations, 0,
-	    sizeof(durations) / sizeof(durations[0]));
-	tcase_add_loop_test(tc, test_bad_durations, 0,
-	    sizeof(bad_durations) / sizeof(bad_durations[0]));
+	tcase_add_loop_test(tc, test_durations, 0, NELEM(durations));
+	tcase_add_loop_test(tc, test_bad_durations, 0, NELEM(bad_durations));
 	tcase_add_test(tc, test_duration_limits);
-	tcase_add_test(tc, test_sizes);
-	tcase_add_loop_test(tc, test_bad_sizes, 0,
-	    sizeof(bad_sizes) / sizeof(bad_sizes[0]));
+	tcase_add_loop_test(tc, test_sizes, 0, NELEM(sizes));
+	tcase_add_loop_test(tc, test_bad_sizes, 0, NELEM(bad_sizes));
 	tcase_add_test(tc, test_size_limits);
-	tcase_add_test(tc, test_escapes);
-	tcase_add_test(tc, test_bad_escapes);
+	tcase_add_loop_test(tc, test_escapes, 0, NELEM(escapes));
+	tcase_add_test(tc, test_long_request);
 	tcase_add_test(tc, test_targets);
-	tcase_add_test(tc, test_bad_targets);
-	tcase_add_test(tc, test_numbers);
-	tcase_add_loop_test(tc, test_bad_rates, 0,
-	    sizeof(bad_rates) / sizeof(bad_rates[0]));
+	tcase_add_test(tc, test_number_limits);
+	tcase_add_loop_test(tc, test_bad_rates, 0, NELEM(bad_rates));
 	suite_add_tcase(s, tc);
 	return s;
 }

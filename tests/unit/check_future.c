@@ -35,6 +35,7 @@
 #define CHILD_FAIL	111	/* a child's system call failed */
 #define NRECORDS	1000
 #define SEQ_TEXT	32
+#define NELEM(a)	((int)(sizeof(a) / sizeof((a)[0])))
 
 /* A 40-byte record carrying its sequence number three ways. */
 struct seqrec {
@@ -795,57 +796,47 @@ stop_alarm_storm(void)
 
 /* Records ----------------------------------------------------------------- */
 
-START_TEST(test_records_split_across_reads)
+/*
+ * A child writes records (child_pieces: in pieces that cut them
+ * everywhere), the callbacks see each one whole and then on_done. A
+ * partial record at the end is no record; reads ending inside one are
+ * counted, and must be, or cutting them was not exercised.
+ */
+static const struct records_case {
+	const char		*what;
+	size_t			 record_size;
+	future_child_fn		 child;
+	struct pieces_arg	 pieces;	/* child_pieces' */
+	bool			 check_seq;	/* records are seqrecs */
+	int			 records;	/* on_record calls */
+	int			 min_partial;	/* reads inside a record */
+} records_cases[] = {
+	{ "split across reads", sizeof(struct seqrec), child_pieces,
+	    { NRECORDS, 0 }, true, NRECORDS, 10 },
+	{ "partial tail", sizeof(struct seqrec), child_pieces,
+	    { 1, sizeof(struct seqrec) / 2 }, true, 1, 0 },
+	{ "none", 8, child_nothing, { 0, 0 }, false, 0, 0 },
+};
+
+START_TEST(test_records)
 {
+	const struct records_case *rc = &records_cases[_i];
 	struct future		 f;
 	struct future_spec	 spec;
-	struct probe		 p = { .f = &f, .check_seq = true };
-	struct pieces_arg	 a = { NRECORDS, 0 };
+	struct probe		 p = { .f = &f, .check_seq = rc->check_seq };
+	struct pieces_arg	 a = rc->pieces;
 	int			 partial;
 
-	records_spec(&spec, &p, sizeof(struct seqrec));
-	spawn(&f, &spec, child_pieces, &a);
+	records_spec(&spec, &p, rc->record_size);
+	spawn(&f, &spec, rc->child, &a);
 	partial = drive(&f, DRIVE_MS);
-	ck_assert_int_eq(p.records, NRECORDS);
+	ck_assert_msg(p.records == rc->records, "%s: %d records, want %d",
+	    rc->what, p.records, rc->records);
 	ck_assert_int_eq(p.done, 1);
-	ck_assert_int_eq(p.records_at_done, NRECORDS);
+	ck_assert_int_eq(p.records_at_done, rc->records);
 	assert_exited(&p.result, 0);
-	/* Or the test did not exercise partial records at all. */
-	ck_assert_msg(partial >= 10, "only %d reads ended inside a record",
-	    partial);
-	future_free(&f);
-}
-END_TEST
-
-START_TEST(test_records_partial_tail)
-{
-	struct future		 f;
-	struct future_spec	 spec;
-	struct probe		 p = { .f = &f, .check_seq = true };
-	struct pieces_arg	 a = { 1, sizeof(struct seqrec) / 2 };
-
-	records_spec(&spec, &p, sizeof(struct seqrec));
-	spawn(&f, &spec, child_pieces, &a);
-	drive(&f, DRIVE_MS);
-	ck_assert_int_eq(p.records, 1);
-	ck_assert_int_eq(p.done, 1);
-	assert_exited(&p.result, 0);
-	future_free(&f);
-}
-END_TEST
-
-START_TEST(test_records_none)
-{
-	struct future		 f;
-	struct future_spec	 spec;
-	struct probe		 p = { .f = &f };
-
-	records_spec(&spec, &p, 8);
-	spawn(&f, &spec, child_nothing, NULL);
-	drive(&f, DRIVE_MS);
-	ck_assert_int_eq(p.records, 0);
-	ck_assert_int_eq(p.done, 1);
-	assert_exited(&p.result, 0);
+	ck_assert_msg(partial >= rc->min_partial, "%s: only %d reads ended "
+	    "inside a record", rc->what, partial);
 	future_free(&f);
 }
 END_TEST
@@ -885,131 +876,127 @@ END_TEST
 
 /* Status ------------------------------------------------------------------ */
 
-START_TEST(test_exit_codes)
-{
-	static const int	 codes[] = { 3, 255, 1 };
-	struct future		 f;
-	struct future_spec	 spec;
-	struct probe		 p;
-	int			 i, code;
+/* How a child ended, as the future reports it: never a core here. */
+static const struct death_case {
+	future_child_fn	 child;
+	int		 arg;		/* child_exit_code's, child_raise's */
+	int		 code;		/* exited with */
+	int		 sig;		/* or killed by */
+} death_cases[] = {
+	{ child_exit_code, 3, 3, 0 },
+	{ child_exit_code, 255, 255, 0 },
+	{ child_exit_code, 1, 1, 0 },
+	{ child_raise, SIGKILL, 0, SIGKILL },
+};
 
-	for (i = 0; i < 3; i++) {
-		memset(&p, 0, sizeof(p));
-		p.f = &f;
-		code = codes[i];
-		records_spec(&spec, &p, 8);
-		spawn(&f, &spec, child_exit_code, &code);
-		drive(&f, DRIVE_MS);
-		ck_assert_int_eq(p.done, 1);
-		assert_exited(&p.result, code);
-		ck_assert(!p.result.core_dumped);
-		future_free(&f);
-	}
-}
-END_TEST
-
-START_TEST(test_killed_no_core)
+START_TEST(test_deaths)
 {
+	const struct death_case	*d = &death_cases[_i];
 	struct future		 f;
 	struct future_spec	 spec;
 	struct probe		 p = { .f = &f };
-	int			 sig = SIGKILL;
+	int			 arg = d->arg;
 
 	records_spec(&spec, &p, 8);
-	spawn(&f, &spec, child_raise, &sig);
+	spawn(&f, &spec, d->child, &arg);
 	drive(&f, DRIVE_MS);
 	ck_assert_int_eq(p.done, 1);
-	assert_signaled(&p.result, SIGKILL);
-	ck_assert_msg(!p.result.core_dumped, "SIGKILL reported a core dump");
+	if (d->sig != 0)
+		assert_signaled(&p.result, d->sig);
+	else
+		assert_exited(&p.result, d->code);
+	ck_assert_msg(!p.result.core_dumped, "case %d reported a core dump",
+	    _i);
 	future_free(&f);
 }
 END_TEST
 
 /*
- * A child that may dump core dies of SIGABRT, then SIGSEGV. A plain forked
- * twin doing the same, waited for here, says what the kernel reports;
- * the future must report the same. If the kernel writes no core here
- * (core_pattern pipes to a missing helper, a hard limit of 0), the
+ * A child that may dump core dies of SIGABRT, or of SIGSEGV. A plain
+ * forked twin doing the same, waited for here, says what the kernel
+ * reports; the future must report the same. If the kernel writes no core
+ * here (core_pattern pipes to a missing helper, a hard limit of 0), the
  * "core dumped" case cannot be seen and is skipped with a note.
  */
+static const int	 core_sigs[] = { SIGABRT, SIGSEGV };
+
 START_TEST(test_killed_with_core)
 {
-	static const int	 sigs[] = { SIGABRT, SIGSEGV };
+	const int		 sig = core_sigs[_i];
 	struct future		 f;
 	struct future_spec	 spec;
-	struct probe		 p[2];
+	struct probe		 p;
 	struct crash_arg	 a;
 	char			 pat[256] = "?";
 	FILE			*fp;
 	pid_t			 pid;
-	int			 i, status[2];
+	int			 status;
 
 	if ((fp = fopen("/proc/sys/kernel/core_pattern", "r")) != NULL) {
 		if (fgets(pat, sizeof(pat), fp) != NULL)
 			pat[strcspn(pat, "\n")] = '\0';
 		fclose(fp);
 	}
-	for (i = 0; i < 2; i++) {
-		a.sig = sigs[i];
-		a.dir = core_dir;
-		fflush(NULL);
-		status[i] = -1;
-		if ((pid = fork()) == 0)
-			child_crash(-1, &a);
-		if (pid > 0)
-			waitpid(pid, &status[i], 0);
+	a.sig = sig;
+	a.dir = core_dir;
+	fflush(NULL);
+	status = -1;
+	if ((pid = fork()) == 0)
+		child_crash(-1, &a);
+	if (pid > 0)
+		waitpid(pid, &status, 0);
 
-		memset(&p[i], 0, sizeof(p[i]));
-		p[i].f = &f;
-		records_spec(&spec, &p[i], 8);
-		spawn(&f, &spec, child_crash, &a);
-		drive(&f, DRIVE_MS);
-		future_free(&f);
-	}
+	memset(&p, 0, sizeof(p));
+	p.f = &f;
+	records_spec(&spec, &p, 8);
+	spawn(&f, &spec, child_crash, &a);
+	drive(&f, DRIVE_MS);
+	future_free(&f);
 
-	for (i = 0; i < 2; i++) {
-		ck_assert_msg(WIFSIGNALED(status[i]) &&
-		    WTERMSIG(status[i]) == sigs[i],
-		    "twin did not die of signal %d (status 0x%x)", sigs[i],
-		    status[i]);
-		ck_assert_int_eq(p[i].done, 1);
-		assert_signaled(&p[i].result, sigs[i]);
-		if (!WCOREDUMP(status[i]))
-			fprintf(stderr, "check_future: note: signal %d dumps no "
-			    "core here (core_pattern \"%s\"); the core-dumped "
-			    "case is not checked\n", sigs[i], pat);
-		ck_assert_msg(p[i].result.core_dumped == (WCOREDUMP(status[i])
-		    != 0), "signal %d: core_dumped %d, but the kernel says %d",
-		    sigs[i], p[i].result.core_dumped,
-		    WCOREDUMP(status[i]) != 0);
-	}
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == sig,
+	    "twin did not die of signal %d (status 0x%x)", sig, status);
+	ck_assert_int_eq(p.done, 1);
+	assert_signaled(&p.result, sig);
+	if (!WCOREDUMP(status))
+		fprintf(stderr, "check_future: note: signal %d dumps no core "
+		    "here (core_pattern \"%s\"); the core-dumped case is not "
+		    "checked\n", sig, pat);
+	ck_assert_msg(p.result.core_dumped == (WCOREDUMP(status) != 0),
+	    "signal %d: core_dumped %d, but the kernel says %d", sig,
+	    p.result.core_dumped, WCOREDUMP(status) != 0);
 }
 END_TEST
 
+/* future_describe: all of want, or its start and what it holds or not. */
+static const struct describe_case {
+	struct future_result	 r;
+	const char		*want;		/* exactly; or */
+	const char		*prefix;
+	const char		*has;		/* NULL: not checked */
+	const char		*lacks;
+} describe_cases[] = {
+	{ { .exited = true, .code = 3 }, "exited with status 3", NULL, NULL,
+	    NULL },
+	{ { .signaled = true, .signal = SIGABRT, .core_dumped = true }, NULL,
+	    "killed by signal 6 (", "), core dumped", NULL },
+	{ { .signaled = true, .signal = SIGKILL }, NULL,
+	    "killed by signal 9 (", NULL, "core" },
+};
+
 START_TEST(test_describe)
 {
-	struct future_result	 r;
+	const struct describe_case *d = &describe_cases[_i];
 	char			 buf[128];
 
-	memset(&r, 0, sizeof(r));
-	r.exited = true;
-	r.code = 3;
-	future_describe(&r, buf, sizeof(buf));
-	ck_assert_str_eq(buf, "exited with status 3");
-
-	memset(&r, 0, sizeof(r));
-	r.signaled = true;
-	r.signal = SIGABRT;
-	r.core_dumped = true;
-	future_describe(&r, buf, sizeof(buf));
-	ck_assert_msg(strncmp(buf, "killed by signal 6 (", 20) == 0 &&
-	    strstr(buf, "), core dumped") != NULL, "got \"%s\"", buf);
-
-	r.signal = SIGKILL;
-	r.core_dumped = false;
-	future_describe(&r, buf, sizeof(buf));
-	ck_assert_msg(strncmp(buf, "killed by signal 9 (", 20) == 0 &&
-	    strstr(buf, "core") == NULL, "got \"%s\"", buf);
+	future_describe(&d->r, buf, sizeof(buf));
+	if (d->want != NULL) {
+		ck_assert_str_eq(buf, d->want);
+		return;
+	}
+	ck_assert_msg(strncmp(buf, d->prefix, strlen(d->prefix)) == 0 &&
+	    (d->has == NULL || strstr(buf, d->has) != NULL) &&
+	    (d->lacks == NULL || strstr(buf, d->lacks) == NULL),
+	    "got \"%s\"", buf);
 }
 END_TEST
 
@@ -1179,47 +1166,6 @@ END_TEST
 
 /* future_get ------------------------------------------------------------- */
 
-START_TEST(test_get_string)
-{
-	static const char	 text[] = "hello, world\nsecond line\n";
-	struct future		 f;
-	struct future_spec	 spec;
-	const char		*out;
-	size_t			 len;
-
-	output_spec(&spec, FUTURE_STRING, 1024);
-	spawn(&f, &spec, child_write_arg, (void *)text);
-	get_ok(&f, DRIVE_MS);
-	assert_exited(&f.result, 0);
-	out = future_output(&f, &len);
-	ck_assert_uint_eq(len, strlen(text));
-	ck_assert_str_eq(out, text);
-	ck_assert(!f.truncated);
-	future_free(&f);
-}
-END_TEST
-
-START_TEST(test_get_bytes)
-{
-	struct future		 f;
-	struct future_spec	 spec;
-	const unsigned char	*out;
-	size_t			 n = 3000, len, i;
-
-	output_spec(&spec, FUTURE_BYTES, 4096);
-	spawn(&f, &spec, child_write_pattern, &n);
-	get_ok(&f, DRIVE_MS);
-	assert_exited(&f.result, 0);
-	out = future_output(&f, &len);
-	ck_assert_uint_eq(len, n);
-	for (i = 0; i < n; i++)
-		ck_assert_msg(out[i] == pattern(i), "byte %zu: %u, want %u",
-		    i, out[i], pattern(i));
-	ck_assert(!f.truncated);
-	future_free(&f);
-}
-END_TEST
-
 /* No output at all: an empty string, not whatever malloc left there. */
 START_TEST(test_get_string_empty)
 {
@@ -1249,54 +1195,63 @@ START_TEST(test_get_string_empty)
 }
 END_TEST
 
-/* Exactly max_output fits; one byte more is cut and flagged. */
-START_TEST(test_get_max_output)
+/*
+ * What a child writes comes back whole (text, or bytes of pattern()), up
+ * to max_output: exactly max_output fits, more is cut and flagged, and
+ * the rest is drained so that the writer is not blocked.
+ */
+#define GET_TEXT	"hello, world\nsecond line\n"
+
+static const struct output_case {
+	const char		*what;
+	enum future_type	 type;
+	size_t			 max_output;
+	const char		*text;		/* written; NULL: pattern() */
+	size_t			 n;		/* or bytes of pattern() */
+	size_t			 len;		/* output kept */
+	bool			 truncated;
+	bool			 check_exit;	/* it exited 0 */
+	bool			 check_bytes;	/* out is pattern() */
+} output_cases[] = {
+	{ "a string", FUTURE_STRING, 1024, GET_TEXT, 0,
+	    sizeof(GET_TEXT) - 1, false, true, false },
+	{ "bytes", FUTURE_BYTES, 4096, NULL, 3000, 3000, false, true, true },
+	{ "exactly max_output", FUTURE_BYTES, 100, NULL, 100, 100, false,
+	    false, false },
+	{ "one byte more", FUTURE_STRING, 100, NULL, 101, 100, true, false,
+	    true },
+	{ "1 MiB into 100", FUTURE_BYTES, 100, NULL, 1 << 20, 100, true, true,
+	    true },
+};
+
+START_TEST(test_get_output)
 {
+	const struct output_case *oc = &output_cases[_i];
 	struct future		 f;
 	struct future_spec	 spec;
 	const unsigned char	*out;
-	size_t			 n, len, i;
+	size_t			 n = oc->n, len, i;
 
-	n = 100;
-	output_spec(&spec, FUTURE_BYTES, 100);
-	spawn(&f, &spec, child_write_pattern, &n);
+	output_spec(&spec, oc->type, oc->max_output);
+	if (oc->text != NULL)
+		spawn(&f, &spec, child_write_arg, (void *)oc->text);
+	else
+		spawn(&f, &spec, child_write_pattern, &n);
 	get_ok(&f, DRIVE_MS);
-	future_output(&f, &len);
-	ck_assert_uint_eq(len, 100);
-	ck_assert_msg(!f.truncated, "exactly max_output flagged truncated");
-	future_free(&f);
-
-	n = 101;
-	output_spec(&spec, FUTURE_STRING, 100);
-	spawn(&f, &spec, child_write_pattern, &n);
-	get_ok(&f, DRIVE_MS);
+	if (oc->check_exit)
+		assert_exited(&f.result, 0);
 	out = future_output(&f, &len);
-	ck_assert_uint_eq(len, 100);
-	ck_assert(f.truncated);
-	for (i = 0; i < 100; i++)
-		ck_assert_uint_eq(out[i], pattern(i));
-	ck_assert_uint_eq(out[100], '\0');
-	future_free(&f);
-}
-END_TEST
-
-/* 1 MiB into max_output 100: the rest is drained, the writer not blocked. */
-START_TEST(test_get_drains_excess)
-{
-	struct future		 f;
-	struct future_spec	 spec;
-	const unsigned char	*out;
-	size_t			 n = 1 << 20, len, i;
-
-	output_spec(&spec, FUTURE_BYTES, 100);
-	spawn(&f, &spec, child_write_pattern, &n);
-	get_ok(&f, DRIVE_MS);
-	assert_exited(&f.result, 0);
-	out = future_output(&f, &len);
-	ck_assert_uint_eq(len, 100);
-	ck_assert(f.truncated);
-	for (i = 0; i < 100; i++)
-		ck_assert_uint_eq(out[i], pattern(i));
+	ck_assert_msg(len == oc->len, "%s: %zu bytes of output, want %zu",
+	    oc->what, len, oc->len);
+	ck_assert_msg(f.truncated == oc->truncated, "%s: truncated is %d",
+	    oc->what, f.truncated);
+	if (oc->text != NULL)
+		ck_assert_str_eq((const char *)out, oc->text);
+	for (i = 0; oc->check_bytes && i < len; i++)
+		ck_assert_msg(out[i] == pattern(i), "%s: byte %zu: %u, want "
+		    "%u", oc->what, i, out[i], pattern(i));
+	if (oc->type == FUTURE_STRING)
+		ck_assert_uint_eq(out[len], '\0');
 	future_free(&f);
 }
 END_TEST
@@ -1378,111 +1333,66 @@ END_TEST
 
 /* Cancel ------------------------------------------------------------------ */
 
-START_TEST(test_get_timeout_term)
+/*
+ * future_get past its deadline: SIGTERM, then SIGKILL after the grace
+ * period if the child is still there, and -1 with ETIMEDOUT. The deadline
+ * holds while output keeps coming and while signals keep interrupting the
+ * wait; during the grace period the pipe is still drained.
+ */
+static const struct timeout_case {
+	const char	*what;
+	future_child_fn	 child;
+	size_t		 max_output;
+	bool		 ready;		/* wait for its "R" first */
+	bool		 storm;		/* SIGALRM every ms during the get */
+	int64_t		 timeout_ms, grace_ms;
+	int64_t		 min_ms, max_ms;	/* how long the get took */
+	int		 sig;		/* died of; 0: exited 0 */
+	bool		 truncated;	/* assert the output was cut */
+} timeout_cases[] = {
+	{ "SIGTERM", child_sleep, 64, false, false, 200, 200, 190, 1000,
+	    SIGTERM, false },
+	{ "SIGKILL after the grace", child_ignore_term, 64, true, false, 200,
+	    300, 490, 1500, SIGKILL, false },
+	{ "a busy writer", child_flood, 100, false, false, 200, 200, 0, 1500,
+	    SIGTERM, false },
+	{ "a signal storm", child_sleep, 64, false, true, 200, 200, 0, 1500,
+	    SIGTERM, false },
+	{ "draining during the grace", child_flush_on_term, 100, true, false,
+	    200, 3000, 0, 2000, 0, true },
+};
+
+START_TEST(test_get_timeout)
 {
+	const struct timeout_case *tc = &timeout_cases[_i];
 	struct future		 f;
 	struct future_spec	 spec;
 	int64_t			 elapsed;
 	int			 rc, saved;
 
-	output_spec(&spec, FUTURE_STRING, 64);
-	spawn(&f, &spec, child_sleep, NULL);
-	rc = timed_get(&f, 200, 200, &saved, &elapsed);
-	ck_assert_int_eq(rc, -1);
-	ck_assert_msg(saved == ETIMEDOUT, "want ETIMEDOUT, got %s",
-	    strerror(saved));
-	ck_assert_msg(elapsed >= 190 && elapsed < 1000,
-	    "timed out after %lld ms", (long long)elapsed);
+	output_spec(&spec, FUTURE_STRING, tc->max_output);
+	spawn(&f, &spec, tc->child, NULL);
+	if (tc->ready)
+		wait_readable(f.fd, DRIVE_MS);	/* "R": its handler is set */
+	if (tc->storm)
+		start_alarm_storm();
+	rc = timed_get(&f, tc->timeout_ms, tc->grace_ms, &saved, &elapsed);
+	if (tc->storm)
+		stop_alarm_storm();
+	ck_assert_msg(rc == -1 && saved == ETIMEDOUT, "%s: want -1 "
+	    "ETIMEDOUT, got %d (%s) after %lld ms", tc->what, rc,
+	    strerror(saved), (long long)elapsed);
+	ck_assert_msg(elapsed >= tc->min_ms && elapsed < tc->max_ms, "%s: "
+	    "timed out after %lld ms, want %lld to %lld", tc->what,
+	    (long long)elapsed, (long long)tc->min_ms,
+	    (long long)tc->max_ms);
 	ck_assert(f.reaped);
-	assert_signaled(&f.result, SIGTERM);
-	future_free(&f);
-}
-END_TEST
-
-START_TEST(test_get_timeout_kill_after_grace)
-{
-	struct future		 f;
-	struct future_spec	 spec;
-	int64_t			 elapsed;
-	int			 rc, saved;
-
-	output_spec(&spec, FUTURE_STRING, 64);
-	spawn(&f, &spec, child_ignore_term, NULL);
-	wait_readable(f.fd, DRIVE_MS);	/* "R": SIGTERM is ignored now */
-	rc = timed_get(&f, 200, 300, &saved, &elapsed);
-	ck_assert_int_eq(rc, -1);
-	ck_assert_msg(saved == ETIMEDOUT, "want ETIMEDOUT, got %s",
-	    strerror(saved));
-	ck_assert_msg(elapsed >= 490 && elapsed < 1500,
-	    "want SIGKILL after 200 + 300 ms, got it after %lld ms",
-	    (long long)elapsed);
-	assert_signaled(&f.result, SIGKILL);
-	future_free(&f);
-}
-END_TEST
-
-/* The deadline holds while output keeps coming. */
-START_TEST(test_get_timeout_busy_writer)
-{
-	struct future		 f;
-	struct future_spec	 spec;
-	int64_t			 elapsed;
-	int			 rc, saved;
-
-	output_spec(&spec, FUTURE_STRING, 100);
-	spawn(&f, &spec, child_flood, NULL);
-	rc = timed_get(&f, 200, 200, &saved, &elapsed);
-	ck_assert_msg(rc == -1 && saved == ETIMEDOUT,
-	    "want -1 ETIMEDOUT, got %d (%s) after %lld ms", rc,
-	    strerror(saved), (long long)elapsed);
-	ck_assert_msg(elapsed < 1500, "timed out after %lld ms",
-	    (long long)elapsed);
-	assert_signaled(&f.result, SIGTERM);
-	future_free(&f);
-}
-END_TEST
-
-/* The deadline holds while signals keep interrupting the wait. */
-START_TEST(test_get_timeout_signal_storm)
-{
-	struct future		 f;
-	struct future_spec	 spec;
-	int64_t			 elapsed;
-	int			 rc, saved;
-
-	output_spec(&spec, FUTURE_STRING, 64);
-	spawn(&f, &spec, child_sleep, NULL);
-	start_alarm_storm();
-	rc = timed_get(&f, 200, 200, &saved, &elapsed);
-	stop_alarm_storm();
-	ck_assert_msg(rc == -1 && saved == ETIMEDOUT,
-	    "want -1 ETIMEDOUT, got %d (%s) after %lld ms", rc,
-	    strerror(saved), (long long)elapsed);
-	ck_assert_msg(elapsed < 1500, "timed out after %lld ms",
-	    (long long)elapsed);
-	assert_signaled(&f.result, SIGTERM);
-	future_free(&f);
-}
-END_TEST
-
-/* During the grace period the pipe is still drained. */
-START_TEST(test_get_timeout_drains_during_grace)
-{
-	struct future		 f;
-	struct future_spec	 spec;
-	int64_t			 elapsed;
-	int			 rc, saved;
-
-	output_spec(&spec, FUTURE_STRING, 100);
-	spawn(&f, &spec, child_flush_on_term, NULL);
-	wait_readable(f.fd, DRIVE_MS);	/* "R": the handler is in place */
-	rc = timed_get(&f, 200, 3000, &saved, &elapsed);
-	ck_assert_msg(rc == -1 && saved == ETIMEDOUT,
-	    "want -1 ETIMEDOUT, got %d (%s)", rc, strerror(saved));
-	assert_exited(&f.result, 0);
-	ck_assert_msg(elapsed < 2000, "the child took %lld ms to flush",
-	    (long long)elapsed);
-	ck_assert(f.truncated);
+	if (tc->sig != 0)
+		assert_signaled(&f.result, tc->sig);
+	else
+		assert_exited(&f.result, 0);
+	if (tc->truncated)
+		ck_assert(f.truncated);
 	future_free(&f);
 }
 END_TEST
@@ -1604,18 +1514,15 @@ future_suite(void)
 
 	tc = tcase_create("records");
 	tcase_set_timeout(tc, 20);
-	tcase_add_test(tc, test_records_split_across_reads);
-	tcase_add_test(tc, test_records_partial_tail);
-	tcase_add_test(tc, test_records_none);
+	tcase_add_loop_test(tc, test_records, 0, NELEM(records_cases));
 	tcase_add_test(tc, test_records_size_limits);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("status");
 	tcase_set_timeout(tc, 20);
-	tcase_add_test(tc, test_exit_codes);
-	tcase_add_test(tc, test_killed_no_core);
-	tcase_add_test(tc, test_killed_with_core);
-	tcase_add_test(tc, test_describe);
+	tcase_add_loop_test(tc, test_deaths, 0, NELEM(death_cases));
+	tcase_add_loop_test(tc, test_killed_with_core, 0, NELEM(core_sigs));
+	tcase_add_loop_test(tc, test_describe, 0, NELEM(describe_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("completion");
@@ -1629,22 +1536,15 @@ future_suite(void)
 
 	tc = tcase_create("get");
 	tcase_set_timeout(tc, 20);
-	tcase_add_test(tc, test_get_string);
+	tcase_add_loop_test(tc, test_get_output, 0, NELEM(output_cases));
 	tcase_add_test(tc, test_get_string_empty);
-	tcase_add_test(tc, test_get_bytes);
-	tcase_add_test(tc, test_get_max_output);
-	tcase_add_test(tc, test_get_drains_excess);
 	tcase_add_test(tc, test_get_eintr);
 	tcase_add_test(tc, test_get_grandchild_holds_pipe);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("cancel");
 	tcase_set_timeout(tc, 20);
-	tcase_add_test(tc, test_get_timeout_term);
-	tcase_add_test(tc, test_get_timeout_kill_after_grace);
-	tcase_add_test(tc, test_get_timeout_busy_writer);
-	tcase_add_test(tc, test_get_timeout_signal_storm);
-	tcase_add_test(tc, test_get_timeout_drains_during_grace);
+	tcase_add_loop_test(tc, test_get_timeout, 0, NELEM(timeout_cases));
 	tcase_add_test(tc, test_cancel_tick);
 	suite_add_tcase(s, tc);
 
