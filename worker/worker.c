@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -35,7 +36,6 @@
 
 /* How long to stop accepting after running out of fds or memory. */
 #define ACCEPT_PAUSE_MS		250
-#define WORKER_EXIT_OS		71	/* EX_OSERR: set-up failed */
 
 static volatile sig_atomic_t	 draining;
 static volatile sig_atomic_t	 reopen_logs;
@@ -184,7 +184,7 @@ setup_process(const struct worker_env *env)
 	log_after_fork();
 	log_set_role("worker %d", env->slot);
 	if (creds_apply(env->creds, err, sizeof(err)) == -1)
-		fatalx(WORKER_EXIT_OS, "%s", err);
+		fatalx(EX_OSERR, "%s", err);
 	access_fd = env->access_fd;
 	proctitle_set("forkline: worker %d", env->slot);
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1)
@@ -325,15 +325,15 @@ setup_listeners(const struct worker_env *env)
 		len = sizeof(domain);
 		if (getsockopt(env->listeners[i], SOL_SOCKET, SO_DOMAIN,
 		    &domain, &len) == -1)
-			fatal(WORKER_EXIT_OS, "getsockopt(listener fd %d, "
+			fatal(EX_OSERR, "getsockopt(listener fd %d, "
 			    "SO_DOMAIN)", env->listeners[i]);
 		if (setsockopt(env->listeners[i], SOL_SOCKET, SO_RCVTIMEO,
 		    &tv, sizeof(tv)) == -1)
-			fatal(WORKER_EXIT_OS, "setsockopt(listener fd %d, "
+			fatal(EX_OSERR, "setsockopt(listener fd %d, "
 			    "SO_RCVTIMEO)", env->listeners[i]);
 		if (domain != AF_UNIX && setsockopt(env->listeners[i],
 		    IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1)
-			fatal(WORKER_EXIT_OS, "setsockopt(listener fd %d, "
+			fatal(EX_OSERR, "setsockopt(listener fd %d, "
 			    "TCP_NODELAY)", env->listeners[i]);
 	}
 }
@@ -345,18 +345,18 @@ setup_epoll(const struct worker_env *env)
 	int ep, i;
 
 	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
-		fatal(WORKER_EXIT_OS, "epoll_create1");
+		fatal(EX_OSERR, "epoll_create1");
 	for (i = 0; i < env->nlisteners; i++) {
 		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
 		ev.data.fd = env->listeners[i];
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, env->listeners[i], &ev) == -1)
-			fatal(WORKER_EXIT_OS, "epoll_ctl(listener fd %d)",
+			fatal(EX_OSERR, "epoll_ctl(listener fd %d)",
 			    env->listeners[i]);
 	}
 	ev.events = EPOLLIN;
 	ev.data.fd = env->lifeline;
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, env->lifeline, &ev) == -1)
-		fatal(WORKER_EXIT_OS, "epoll_ctl(lifeline)");
+		fatal(EX_OSERR, "epoll_ctl(lifeline)");
 	return ep;
 }
 
@@ -489,7 +489,7 @@ worker_main(const struct worker_env *env)
 	self.env = env;
 	setup_process(env);
 	if (proto_init(env->conf) == -1)
-		fatal(WORKER_EXIT_OS, "allocating connection buffers");
+		fatal(EX_OSERR, "allocating connection buffers");
 	ep = setup_epoll(env);
 	setup_listeners(env);
 	report_init(&self, env->report_fd);
@@ -509,7 +509,7 @@ worker_main(const struct worker_env *env)
 		    (int)report_due_in(), &self.wait_mask);
 		if (n == -1) {
 			if (errno != EINTR)
-				fatal(WORKER_EXIT_OS, "epoll_pwait");
+				fatal(EX_OSERR, "epoll_pwait");
 			continue;
 		}
 		/* The lifeline first: a stop outranks new connections. */
