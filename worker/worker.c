@@ -4,8 +4,8 @@
  * The worker waits in epoll_pwait on every listener (EPOLLEXCLUSIVE, so one
  * connection wakes one worker, not the whole pool) and on the lifeline. It
  * accepts one connection, serves it to the end, and waits again. SIGTERM
- * only sets the draining flag, which is checked between requests: the
- * request in hand is always finished.
+ * only sets the stop flag (worker/stop.h), which is checked between
+ * requests: the request in hand is always finished.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,18 +32,17 @@
 #include "worker/conn.h"
 #include "worker/proto.h"
 #include "worker/report.h"
+#include "worker/stop.h"
 #include "worker/worker.h"
 
 /* How long to stop accepting after running out of fds or memory. */
 #define ACCEPT_PAUSE_MS		250
 
-static volatile sig_atomic_t	 draining;
 static volatile sig_atomic_t	 reopen_logs;
 static int			 access_fd = -1;
 static struct worker		 self;
 static char			 out_buf[CONN_OUT_CAP];
 
-static void	 on_sigterm(int);
 static void	 on_sigusr1(int);
 static void	 reopen_log_files(void);
 static void	 access_log(const struct conn *, enum proto_end, int64_t);
@@ -57,19 +56,7 @@ static int	 setup_epoll(const struct worker_env *);
 static void	 setup_listeners(const struct worker_env *);
 static int	 accept_one(int);
 static void	 serve(int, const struct sockaddr_storage *, socklen_t);
-static void	 pause_accepting(int, int);
-
-bool
-worker_draining(void)
-{
-	return draining != 0;
-}
-
-void
-worker_set_draining(void)
-{
-	draining = 1;
-}
+static void	 pause_accepting(int);
 
 /*
  * Stopping: connections already in the accept queue were made before the
@@ -104,13 +91,6 @@ serve_queued_then_close(void)
 	if (served > 0)
 		log_debug("served %d queued connection%s while stopping",
 		    served, served == 1 ? "" : "s");
-}
-
-static void
-on_sigterm(int sig)
-{
-	(void)sig;
-	draining = 1;
 }
 
 static void
@@ -190,7 +170,7 @@ setup_process(const struct worker_env *env)
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1)
 		log_warn("prctl(PR_SET_PDEATHSIG)");
 	if (getppid() != env->master)
-		draining = 1;	/* the master died before we got here */
+		stop_request();	/* the master died before we got here */
 	setup_signals();
 	test_fault(env);
 	if (env->conf->max_requests > 0)
@@ -288,7 +268,7 @@ setup_signals(void)
 	sigaction(SIGUSR2, &sa, NULL);
 	sa.sa_handler = on_sigusr1;
 	sigaction(SIGUSR1, &sa, NULL);
-	sa.sa_handler = on_sigterm;
+	sa.sa_handler = stop_on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sa.sa_handler = on_sigabrt;
 	sigaction(SIGABRT, &sa, NULL);
@@ -366,13 +346,13 @@ setup_epoll(const struct worker_env *env)
  * lifeline alone for a while instead.
  */
 static void
-pause_accepting(int lifeline, int ms)
+pause_accepting(int ms)
 {
-	struct pollfd pfd = { .fd = lifeline, .events = POLLIN };
+	struct pollfd pfd = { .fd = stop_lifeline(), .events = POLLIN };
 	struct timespec ts = { .tv_sec = 0, .tv_nsec = ms * 1000000L };
 
 	if (ppoll(&pfd, 1, &ts, &self.wait_mask) > 0)
-		draining = 1;
+		stop_check_lifeline(&pfd);
 	report_tick();
 }
 
@@ -459,7 +439,7 @@ serve(int fd, const struct sockaddr_storage *ss, socklen_t len)
 	self.peer = NULL;
 	self.stats.conn_started_ms = 0;
 	check_recycle();
-	report_state(draining ? HEALTH_DRAINING : HEALTH_IDLE);
+	report_state(stop_requested() ? HEALTH_DRAINING : HEALTH_IDLE);
 }
 
 /*
@@ -487,6 +467,7 @@ worker_main(const struct worker_env *env)
 	int ep, n, i, pause = 0;
 
 	self.env = env;
+	stop_init(env->lifeline);
 	setup_process(env);
 	if (proto_init(env->conf) == -1)
 		fatal(EX_OSERR, "allocating connection buffers");
@@ -496,11 +477,11 @@ worker_main(const struct worker_env *env)
 	report_state(HEALTH_IDLE);
 	log_debug("serving");
 
-	while (!draining) {
+	while (!stop_requested()) {
 		if (reopen_logs)
 			reopen_log_files();
 		if (pause) {
-			pause_accepting(env->lifeline, ACCEPT_PAUSE_MS);
+			pause_accepting(ACCEPT_PAUSE_MS);
 			pause = 0;
 			continue;
 		}
@@ -515,8 +496,8 @@ worker_main(const struct worker_env *env)
 		/* The lifeline first: a stop outranks new connections. */
 		for (i = 0; i < n; i++)
 			if (events[i].data.fd == env->lifeline)
-				draining = 1;
-		for (i = 0; i < n && !draining; i++)
+				stop_request();
+		for (i = 0; i < n && !stop_requested(); i++)
 			if (accept_one(events[i].data.fd) == -1) {
 				pause = 1;
 				break;

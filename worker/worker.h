@@ -66,17 +66,4 @@ void		 worker_note_request(struct worker *w, const char *line,
 
 noreturn void	 worker_main(const struct worker_env *env);
 
-/*
- * True once the worker has been told to stop: SIGTERM from the master, or
- * EOF on the lifeline (the master closed it, or died). Serving code checks
- * it between requests, so the request in hand is always finished. SIGTERM
- * only sets the flag; it interrupts a blocking read of the client (EINTR),
- * and a signal that lands just before such a read blocks is seen when the
- * read's SO_RCVTIMEO slice ends.
- */
-bool		 worker_draining(void);
-void		 worker_set_draining(void);
-
-
-
 #endif
