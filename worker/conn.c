@@ -44,7 +44,7 @@ wait_fd(struct conn *c, short events, int64_t timeout_ms, bool stop_wakes)
 		    .events = POLLIN };
 		ts.tv_sec = left / 1000;
 		ts.tv_nsec = (left % 1000) * 1000000;
-		n = ppoll(pfd, stop_wakes ? 2 : 1, &ts, &c->worker->wait_mask);
+		n = ppoll(pfd, stop_wakes ? 2 : 1, &ts, c->wait_mask);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;	/* SIGTERM: re-check the stop */
@@ -74,7 +74,7 @@ conn_sleep(struct conn *c, int64_t ms)
 		left = report_cap_wait(left);
 		ts.tv_sec = left / 1000;
 		ts.tv_nsec = (left % 1000) * 1000000;
-		if (ppoll(&pfd, 1, &ts, &c->worker->wait_mask) > 0)
+		if (ppoll(&pfd, 1, &ts, c->wait_mask) > 0)
 			stop_check_lifeline(&pfd);
 		report_tick();
 	}
@@ -105,10 +105,10 @@ receive_blocking(struct conn *c, void *buf, size_t len, size_t *got)
 {
 	ssize_t n;
 
-	report_before_block(c->worker->recv_slice_ms);
+	report_before_block(c->recv_slice_ms);
 	n = recv(c->fd, buf, len, 0);
 	if (n > 0) {
-		c->worker->stats.bytes_in += (uint64_t)n;
+		c->stats->bytes_in += (uint64_t)n;
 		*got = (size_t)n;
 		return CONN_READABLE;
 	}
@@ -124,7 +124,7 @@ enum conn_event
 conn_receive(struct conn *c, void *buf, size_t len, int64_t deadline_ms,
     size_t *got)
 {
-	int64_t slice = c->worker->recv_slice_ms, left;
+	int64_t slice = c->recv_slice_ms, left;
 	ssize_t n;
 
 	for (;;) {
@@ -178,7 +178,7 @@ conn_read(struct conn *c, void *buf, size_t len)
 		n = recv(c->fd, buf, len, MSG_DONTWAIT);
 	} while (n == -1 && errno == EINTR);
 	if (n > 0)
-		c->worker->stats.bytes_in += (uint64_t)n;
+		c->stats->bytes_in += (uint64_t)n;
 	else if (n == -1 && errno == ECONNRESET)
 		n = 0;			/* the client is gone: same as EOF */
 	else if (n == -1 && errno != EAGAIN)
@@ -201,7 +201,7 @@ send_all(struct conn *c, const char *data, size_t len)
 	while (len > 0) {
 		n = send(c->fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n > 0) {
-			c->worker->stats.bytes_out += (uint64_t)n;
+			c->stats->bytes_out += (uint64_t)n;
 			data += n;
 			len -= (size_t)n;
 			continue;

@@ -16,7 +16,8 @@
 #include "worker/command.h"
 #include "worker/linebuf.h"
 #include "worker/proto.h"
-#include "worker/report.h"
+#include "worker/stats.h"
+#include "worker/worker.h"
 
 /*
  * The BLOB reply's bytes, 'a' + i % 26, 2520 alphabets (63 KiB) long. It is
@@ -103,12 +104,12 @@ reply_time(struct conn *c, bool crlf)
 static int
 reply_info(struct conn *c, bool crlf)
 {
-	const struct worker_stats *st = &c->worker->stats;
+	const struct worker_stats *st = c->stats;
 	char buf[160];
 
 	snprintf(buf, sizeof(buf), "pid=%ld worker=%d generation=%u "
 	    "connections=%llu requests=%llu", (long)getpid(),
-	    c->worker->env->slot, c->worker->env->generation,
+	    c->env->slot, c->env->generation,
 	    (unsigned long long)st->connections,
 	    (unsigned long long)st->requests);
 	return reply_str(c, buf, crlf);
@@ -134,7 +135,7 @@ reply_blob(struct conn *c, uint64_t n, bool crlf)
 static enum reply_result
 handle_line(struct conn *c, const struct line *line)
 {
-	const struct conf *conf = c->worker->env->conf;
+	const struct conf *conf = c->env->conf;
 	struct command_limits limits = {
 		.max_sleep_ms = (uint64_t)conf->max_sleep_ms,
 		.max_blob = conf->max_blob,
@@ -144,8 +145,8 @@ handle_line(struct conn *c, const struct line *line)
 	int64_t started_us = now_us();
 	int r = 0;
 
-	c->worker->stats.requests++;
-	worker_note_request(c->worker, line->text, line->len);
+	c->stats->requests++;
+	stats_note_request(c->stats, line->text, line->len);
 	command_parse(line->text, line->len, &limits, &cmd);
 	switch (cmd.kind) {
 	case CMD_PING:
@@ -175,14 +176,14 @@ handle_line(struct conn *c, const struct line *line)
 		break;
 	case CMD_QUIT:
 		r = reply_str(c, "BYE", line->crlf);
-		worker_note_latency(c->worker, now_us() - started_us);
+		stats_note_latency(c->stats, now_us() - started_us);
 		return r == -1 ? REPLY_BROKEN : REPLY_CLOSE;
 	case CMD_INVALID:
 		snprintf(err, sizeof(err), "ERR %s", cmd.error);
 		r = reply_str(c, err, line->crlf);
 		break;
 	}
-	worker_note_latency(c->worker, now_us() - started_us);
+	stats_note_latency(c->stats, now_us() - started_us);
 	return r == -1 ? REPLY_BROKEN : REPLY_MORE;
 }
 
@@ -202,7 +203,7 @@ say_bye(struct conn *c, const char *text, bool crlf, enum proto_end end)
 enum proto_end
 proto_line_serve(struct conn *c)
 {
-	const struct conf *conf = c->worker->env->conf;
+	const struct conf *conf = c->env->conf;
 	enum linebuf_result lr;
 	struct line line;
 	int64_t idle_deadline = now_ms() + conf->idle_timeout_ms;

@@ -22,8 +22,9 @@
  */
 #define REPORT_COALESCE_MS	5
 
-static struct worker	*self;
+static const struct worker_stats *stats;
 static int		 report_fd = -1;
+static int64_t		 heartbeat_ms;
 static struct health_report current;
 static int64_t		 next_due_ms;	/* heartbeat or a coalesced change */
 static int64_t		 last_sent_ms;
@@ -36,24 +37,25 @@ static void	 report_send(void);
 
 /* The write end must never block the worker: a full pipe drops a report. */
 void
-report_init(struct worker *w, int fd)
+report_init(const struct worker_env *env, const struct worker_stats *st)
 {
-	self = w;
-	report_fd = fd;
-	if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1)
+	stats = st;
+	report_fd = env->report_fd;
+	heartbeat_ms = env->conf->heartbeat_interval_ms;
+	if (fcntl(report_fd, F_SETFL, O_NONBLOCK) == -1)
 		log_warn("report pipe: fcntl(O_NONBLOCK)");
 	memset(&current, 0, sizeof(current));
 	current.magic = HEALTH_MAGIC;
 	current.pid = (uint32_t)getpid();
-	current.generation = w->env->generation;
-	current.slot = (uint32_t)w->env->slot;
+	current.generation = env->generation;
+	current.slot = (uint32_t)env->slot;
 	current.state = HEALTH_STARTING;
 }
 
 static void
 report_send(void)
 {
-	const struct worker_stats *st = &self->stats;
+	const struct worker_stats *st = stats;
 	struct rusage ru;
 	ssize_t n;
 
@@ -70,12 +72,12 @@ report_send(void)
 	memcpy(current.latency, st->latency, sizeof(current.latency));
 	/* Escaped already; cut, if need be, between whole escapes. */
 	esc_copy(current.peer, sizeof(current.peer),
-	    self->peer != NULL ? self->peer : "");
+	    st->peer != NULL ? st->peer : "");
 	current.latency_sum_us = st->latency_sum_us;
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		current.max_rss_kb = (uint64_t)ru.ru_maxrss;
 	last_sent_ms = now_ms();
-	next_due_ms = last_sent_ms + self->env->conf->heartbeat_interval_ms;
+	next_due_ms = last_sent_ms + heartbeat_ms;
 	do {
 		n = write(report_fd, &current, sizeof(current));
 	} while (n == -1 && errno == EINTR);
@@ -120,7 +122,7 @@ report_state(enum health_state state)
 		if (change_pending) {
 			change_pending = false;
 			next_due_ms = last_sent_ms +
-			    self->env->conf->heartbeat_interval_ms;
+			    heartbeat_ms;
 		}
 		return;
 	}

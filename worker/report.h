@@ -10,9 +10,12 @@
 #include <stdint.h>
 
 #include "common/health.h"
+#include "worker/stats.h"
 #include "worker/worker.h"
 
-void	 report_init(struct worker *w, int fd);
+/* Report on env's pipe what stats hold: the worker keeps them current. */
+void	 report_init(const struct worker_env *env,
+	    const struct worker_stats *stats);
 void	 report_state(enum health_state state);
 void	 report_set_flags(unsigned flags);
 void	 report_tick(void);

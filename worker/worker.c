@@ -26,17 +26,26 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "common/escape.h"
 #include "common/log.h"
 #include "common/proc.h"
 #include "worker/conn.h"
 #include "worker/proto.h"
 #include "worker/report.h"
+#include "worker/stats.h"
 #include "worker/stop.h"
 #include "worker/worker.h"
 
 /* How long to stop accepting after running out of fds or memory. */
 #define ACCEPT_PAUSE_MS		250
+
+/* This process: what it was given, what it has done, how it waits. */
+struct worker {
+	const struct worker_env	*env;
+	struct worker_stats	 stats;
+	sigset_t		 wait_mask;	/* mask while blocked in a wait */
+	int64_t			 recv_slice_ms;	/* SO_RCVTIMEO of clients; 0 = none */
+	uint64_t		 recycle_after;	/* requests; 0 = never */
+};
 
 static volatile sig_atomic_t	 reopen_logs;
 static int			 access_fd = -1;
@@ -215,10 +224,10 @@ on_sigabrt(int sig)
 	void *frames[32];
 	int n;
 
-	if (self.peer != NULL)
+	if (self.stats.peer != NULL)
 		log_errorx("hung: serving %s, request '%s' for %lld ms",
-		    self.peer, self.request,
-		    (long long)(now_ms() - self.request_started_ms));
+		    self.stats.peer, self.stats.request,
+		    (long long)(now_ms() - self.stats.request_started_ms));
 	else
 		log_errorx("hung: not serving a connection");
 	n = backtrace(frames, 32);
@@ -226,28 +235,6 @@ on_sigabrt(int sig)
 	    STDERR_FILENO);
 	signal(sig, SIG_DFL);
 	raise(sig);
-}
-
-void
-worker_note_latency(struct worker *w, int64_t us)
-{
-	int i;
-
-	if (us < 0)
-		us = 0;
-	for (i = 0; i < HEALTH_LATENCY_BUCKETS - 1; i++)
-		if ((uint64_t)us <= health_latency_bounds_us[i])
-			break;
-	w->stats.latency[i]++;
-	w->stats.latency_sum_us += (uint64_t)us;
-}
-
-/* Escaped (common/escape.h): the hang report quotes it in a log line. */
-void
-worker_note_request(struct worker *w, const char *line, size_t len)
-{
-	esc_text(w->request, sizeof(w->request), line, len);
-	w->request_started_ms = now_ms();
 }
 
 static void
@@ -399,8 +386,9 @@ accept_one(int listener)
 static void
 serve(int fd, const struct sockaddr_storage *ss, socklen_t len)
 {
-	struct conn c = { .fd = fd, .worker = &self, .out = out_buf,
-	    .send_timeout_ms = self.env->conf->send_timeout_ms };
+	struct conn c = { .fd = fd, .stats = &self.stats, .env = self.env,
+	    .wait_mask = &self.wait_mask, .recv_slice_ms = self.recv_slice_ms,
+	    .send_timeout_ms = self.env->conf->send_timeout_ms, .out = out_buf };
 	struct timespec ts;
 	enum proto_end end;
 	int64_t started_ms;
@@ -424,9 +412,9 @@ serve(int fd, const struct sockaddr_storage *ss, socklen_t len)
 	self.stats.connections++;
 	self.stats.conn_started_ms = (int64_t)ts.tv_sec * 1000 +
 	    ts.tv_nsec / 1000000;
-	self.peer = c.peer;
-	snprintf(self.request, sizeof(self.request), "(none yet)");
-	self.request_started_ms = now_ms();
+	self.stats.peer = c.peer;
+	snprintf(self.stats.request, sizeof(self.stats.request), "(none yet)");
+	self.stats.request_started_ms = now_ms();
 	report_state(HEALTH_BUSY);
 	log_debug("%s: connected", c.peer);
 	if (self.env->conf->protocol == CONF_PROTO_ECHO)
@@ -436,7 +424,7 @@ serve(int fd, const struct sockaddr_storage *ss, socklen_t len)
 	log_debug("%s: closed: %s", c.peer, proto_end_name(end));
 	close(fd);
 	access_log(&c, end, started_ms);
-	self.peer = NULL;
+	self.stats.peer = NULL;
 	self.stats.conn_started_ms = 0;
 	check_recycle();
 	report_state(stop_requested() ? HEALTH_DRAINING : HEALTH_IDLE);
@@ -473,7 +461,7 @@ worker_main(const struct worker_env *env)
 		fatal(EX_OSERR, "allocating connection buffers");
 	ep = setup_epoll(env);
 	setup_listeners(env);
-	report_init(&self, env->report_fd);
+	report_init(env, &self.stats);
 	report_state(HEALTH_IDLE);
 	log_debug("serving");
 
