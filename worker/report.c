@@ -14,14 +14,6 @@
 #include "common/proc.h"
 #include "worker/report.h"
 
-/*
- * A busy/idle change is sent this much later, and not at all if the worker
- * is back where it was by then: with short connections a worker changes
- * state thousands of times a second, and two reads in the master per
- * connection would cost it a good part of a core.
- */
-#define REPORT_COALESCE_MS	5
-
 static const struct worker_stats *stats;
 static int		 report_fd = -1;
 static int64_t		 heartbeat_ms;
@@ -96,42 +88,69 @@ report_send(void)
  * change waits REPORT_COALESCE_MS, and is dropped if the worker is idle
  * again by then, as the master last heard: a connection shorter than that
  * turns the worker busy and idle again without a report, so it costs the
- * master nothing (its counters arrive with the next report). A change
- * still pending when the worker blocks reading an idle client goes out
- * when the read returns (report_before_block), at most half a heartbeat
- * later.
+ * master nothing (its counters arrive with the next report). Back to busy
+ * is another connection, whose peer the master must see, so it waits
+ * again. A change still pending when the worker blocks reading an idle
+ * client goes out when the read returns (report_before_block), at most
+ * half a heartbeat later.
  */
-void
-report_state(enum health_state state)
+struct report_plan
+report_decide(const struct report_change *ch)
 {
+	struct report_plan plan = { REPORT_KEEP, 0 };
 	int64_t due;
 
-	if (report_fd == -1 || (current.state == state && current.seq > 0))
-		return;
-	current.state = (uint8_t)state;
-	if (current.seq == 0 || state == HEALTH_DRAINING ||
-	    (state == HEALTH_BUSY && !told_busy)) {
-		report_send();
-		return;
+	if (ch->from == ch->to && !ch->first)
+		return plan;
+	if (ch->first || ch->to == HEALTH_DRAINING ||
+	    (ch->to == HEALTH_BUSY && !ch->told_busy)) {
+		plan.verdict = REPORT_SEND_NOW;
+		return plan;
 	}
-	/*
-	 * Back to idle before an idle->busy change went out: nothing to tell.
-	 * Back to busy is another connection, whose peer the master must see.
-	 */
-	if (state == sent_state && state == HEALTH_IDLE) {
-		if (change_pending) {
-			change_pending = false;
-			next_due_ms = last_sent_ms +
-			    heartbeat_ms;
+	if (ch->to == ch->sent && ch->to == HEALTH_IDLE) {
+		if (ch->pending) {
+			plan.verdict = REPORT_DROP;
+			plan.at_ms = ch->last_sent_ms + ch->heartbeat_ms;
 		}
-		return;
+		return plan;
 	}
-	if (change_pending)
+	if (ch->pending)
+		return plan;
+	due = ch->now_ms + REPORT_COALESCE_MS;
+	plan.verdict = REPORT_SEND_AT;
+	plan.at_ms = due < ch->next_due_ms ? due : ch->next_due_ms;
+	return plan;
+}
+
+void
+report_state(enum health_state state, int64_t now)
+{
+	struct report_change ch = {
+		.from = (enum health_state)current.state, .to = state,
+		.sent = (enum health_state)sent_state,
+		.first = current.seq == 0, .told_busy = told_busy,
+		.pending = change_pending, .now_ms = now,
+		.last_sent_ms = last_sent_ms, .next_due_ms = next_due_ms,
+		.heartbeat_ms = heartbeat_ms,
+	};
+	struct report_plan plan;
+
+	if (report_fd == -1)
 		return;
-	change_pending = true;
-	due = now_ms() + REPORT_COALESCE_MS;
-	if (due < next_due_ms)
-		next_due_ms = due;
+	plan = report_decide(&ch);
+	current.state = (uint8_t)state;
+	switch (plan.verdict) {
+	case REPORT_KEEP:
+		break;
+	case REPORT_SEND_NOW:
+		report_send();
+		break;
+	case REPORT_SEND_AT:
+	case REPORT_DROP:
+		change_pending = plan.verdict == REPORT_SEND_AT;
+		next_due_ms = plan.at_ms;
+		break;
+	}
 }
 
 void

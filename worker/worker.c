@@ -139,7 +139,7 @@ reopen_log_files(void)
  * escaped (net_format_peer): one connection is always one line.
  */
 static void
-access_log(const struct conn *c, enum proto_end end, int64_t started_ms)
+access_log(const struct conn *c, enum proto_end end, int64_t duration_ms)
 {
 	char line[512];
 	int n;
@@ -149,7 +149,7 @@ access_log(const struct conn *c, enum proto_end end, int64_t started_ms)
 	n = snprintf(line, sizeof(line), "%s peer=%s pid=%ld worker=%d "
 	    "duration_ms=%lld requests=%llu bytes_in=%llu bytes_out=%llu "
 	    "end=\"%s\"\n", c->started_text, c->peer, (long)getpid(),
-	    self.env->slot, (long long)(now_ms() - started_ms),
+	    self.env->slot, (long long)duration_ms,
 	    (unsigned long long)(self.stats.requests - c->requests_before),
 	    (unsigned long long)(self.stats.bytes_in - c->bytes_in_before),
 	    (unsigned long long)(self.stats.bytes_out - c->bytes_out_before),
@@ -391,7 +391,7 @@ serve(int fd, const struct sockaddr_storage *ss, socklen_t len)
 	    .send_timeout_ms = self.env->conf->send_timeout_ms, .out = out_buf };
 	struct timespec ts;
 	enum proto_end end;
-	int64_t started_ms;
+	int64_t started_ms, ended_ms;
 	struct timeval slice = { .tv_sec = self.recv_slice_ms / 1000,
 	    .tv_usec = (self.recv_slice_ms % 1000) * 1000 };
 
@@ -415,7 +415,7 @@ serve(int fd, const struct sockaddr_storage *ss, socklen_t len)
 	self.stats.peer = c.peer;
 	snprintf(self.stats.request, sizeof(self.stats.request), "(none yet)");
 	self.stats.request_started_ms = now_ms();
-	report_state(HEALTH_BUSY);
+	report_state(HEALTH_BUSY, started_ms);
 	log_debug("%s: connected", c.peer);
 	if (self.env->conf->protocol == CONF_PROTO_ECHO)
 		end = proto_echo_serve(&c);
@@ -423,11 +423,13 @@ serve(int fd, const struct sockaddr_storage *ss, socklen_t len)
 		end = proto_line_serve(&c);
 	log_debug("%s: closed: %s", c.peer, proto_end_name(end));
 	close(fd);
-	access_log(&c, end, started_ms);
+	ended_ms = now_ms();
+	access_log(&c, end, ended_ms - started_ms);
 	self.stats.peer = NULL;
 	self.stats.conn_started_ms = 0;
 	check_recycle();
-	report_state(stop_requested() ? HEALTH_DRAINING : HEALTH_IDLE);
+	report_state(stop_requested() ? HEALTH_DRAINING : HEALTH_IDLE,
+	    ended_ms);
 }
 
 /*
@@ -462,7 +464,7 @@ worker_main(const struct worker_env *env)
 	ep = setup_epoll(env);
 	setup_listeners(env);
 	report_init(env, &self.stats);
-	report_state(HEALTH_IDLE);
+	report_state(HEALTH_IDLE, now_ms());
 	log_debug("serving");
 
 	while (!stop_requested()) {
@@ -491,7 +493,7 @@ worker_main(const struct worker_env *env)
 				break;
 			}
 	}
-	report_state(HEALTH_DRAINING);
+	report_state(HEALTH_DRAINING, now_ms());
 	serve_queued_then_close();
 	log_debug("stopping after %llu connections",
 	    (unsigned long long)self.stats.connections);
