@@ -16,14 +16,9 @@
 
 static const struct worker_stats *stats;
 static int		 report_fd = -1;
-static int64_t		 heartbeat_ms;
 static struct health_report current;
-static int64_t		 next_due_ms;	/* heartbeat or a coalesced change */
-static int64_t		 last_sent_ms;
+static struct report_timing timing;	/* what report_decide looks at */
 static unsigned long	 dropped;
-static bool		 change_pending;	/* a coalesced state change */
-static uint8_t		 sent_state;	/* the state in the last report */
-static bool		 told_busy;	/* the master knows we have served */
 
 static void	 report_send(void);
 
@@ -33,7 +28,8 @@ report_init(const struct worker_env *env, const struct worker_stats *st)
 {
 	stats = st;
 	report_fd = env->report_fd;
-	heartbeat_ms = env->conf->heartbeat_interval_ms;
+	timing = (struct report_timing){ .sent = HEALTH_STARTING,
+	    .first = true, .heartbeat_ms = env->conf->heartbeat_interval_ms };
 	if (fcntl(report_fd, F_SETFL, O_NONBLOCK) == -1)
 		log_warn("report pipe: fcntl(O_NONBLOCK)");
 	memset(&current, 0, sizeof(current));
@@ -52,10 +48,11 @@ report_send(void)
 	ssize_t n;
 
 	current.seq++;
-	change_pending = false;
-	sent_state = current.state;
+	timing.first = false;
+	timing.pending = false;
+	timing.sent = (enum health_state)current.state;
 	if (current.state == HEALTH_BUSY)
-		told_busy = true;
+		timing.told_busy = true;
 	current.connections = st->connections;
 	current.requests = st->requests;
 	current.bytes_in = st->bytes_in;
@@ -68,8 +65,8 @@ report_send(void)
 	current.latency_sum_us = st->latency_sum_us;
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		current.max_rss_kb = (uint64_t)ru.ru_maxrss;
-	last_sent_ms = now_ms();
-	next_due_ms = last_sent_ms + heartbeat_ms;
+	timing.last_sent_ms = now_ms();
+	timing.next_due_ms = timing.last_sent_ms + timing.heartbeat_ms;
 	do {
 		n = write(report_fd, &current, sizeof(current));
 	} while (n == -1 && errno == EINTR);
@@ -93,51 +90,55 @@ report_send(void)
  * again. A change still pending when the worker blocks reading an idle
  * client goes out when the read returns (report_before_block), at most
  * half a heartbeat later.
+ *
+ * Static and inline, so that report_state (a state change comes twice per
+ * connection) reads only the fields of timing each case needs;
+ * report_decide is the same rule for the tests.
  */
-struct report_plan
-report_decide(const struct report_change *ch)
+static inline struct report_plan
+decide(const struct report_timing *t, enum health_state from,
+    enum health_state to, int64_t now)
 {
 	struct report_plan plan = { REPORT_KEEP, 0 };
 	int64_t due;
 
-	if (ch->from == ch->to && !ch->first)
+	if (from == to && !t->first)
 		return plan;
-	if (ch->first || ch->to == HEALTH_DRAINING ||
-	    (ch->to == HEALTH_BUSY && !ch->told_busy)) {
+	if (t->first || to == HEALTH_DRAINING ||
+	    (to == HEALTH_BUSY && !t->told_busy)) {
 		plan.verdict = REPORT_SEND_NOW;
 		return plan;
 	}
-	if (ch->to == ch->sent && ch->to == HEALTH_IDLE) {
-		if (ch->pending) {
+	if (to == t->sent && to == HEALTH_IDLE) {
+		if (t->pending) {
 			plan.verdict = REPORT_DROP;
-			plan.at_ms = ch->last_sent_ms + ch->heartbeat_ms;
+			plan.at_ms = t->last_sent_ms + t->heartbeat_ms;
 		}
 		return plan;
 	}
-	if (ch->pending)
+	if (t->pending)
 		return plan;
-	due = ch->now_ms + REPORT_COALESCE_MS;
+	due = now + REPORT_COALESCE_MS;
 	plan.verdict = REPORT_SEND_AT;
-	plan.at_ms = due < ch->next_due_ms ? due : ch->next_due_ms;
+	plan.at_ms = due < t->next_due_ms ? due : t->next_due_ms;
 	return plan;
+}
+
+struct report_plan
+report_decide(const struct report_timing *t, enum health_state from,
+    enum health_state to, int64_t now)
+{
+	return decide(t, from, to, now);
 }
 
 void
 report_state(enum health_state state, int64_t now)
 {
-	struct report_change ch = {
-		.from = (enum health_state)current.state, .to = state,
-		.sent = (enum health_state)sent_state,
-		.first = current.seq == 0, .told_busy = told_busy,
-		.pending = change_pending, .now_ms = now,
-		.last_sent_ms = last_sent_ms, .next_due_ms = next_due_ms,
-		.heartbeat_ms = heartbeat_ms,
-	};
 	struct report_plan plan;
 
 	if (report_fd == -1)
 		return;
-	plan = report_decide(&ch);
+	plan = decide(&timing, (enum health_state)current.state, state, now);
 	current.state = (uint8_t)state;
 	switch (plan.verdict) {
 	case REPORT_KEEP:
@@ -147,8 +148,8 @@ report_state(enum health_state state, int64_t now)
 		break;
 	case REPORT_SEND_AT:
 	case REPORT_DROP:
-		change_pending = plan.verdict == REPORT_SEND_AT;
-		next_due_ms = plan.at_ms;
+		timing.pending = plan.verdict == REPORT_SEND_AT;
+		timing.next_due_ms = plan.at_ms;
 		break;
 	}
 }
@@ -166,14 +167,14 @@ report_set_flags(unsigned flags)
 void
 report_tick(void)
 {
-	if (report_fd != -1 && now_ms() >= next_due_ms)
+	if (report_fd != -1 && now_ms() >= timing.next_due_ms)
 		report_send();
 }
 
 int64_t
 report_due_in(void)
 {
-	int64_t left = next_due_ms - now_ms();
+	int64_t left = timing.next_due_ms - now_ms();
 
 	return left > 0 ? left : 0;
 }
@@ -189,7 +190,8 @@ report_due_in(void)
 void
 report_before_block(int64_t ms)
 {
-	if (report_fd != -1 && !change_pending && next_due_ms - now_ms() < ms)
+	if (report_fd != -1 && !timing.pending &&
+	    timing.next_due_ms - now_ms() < ms)
 		report_send();
 }
 

@@ -46,14 +46,12 @@ void	 report_before_block(int64_t ms);
  * not at all.
  */
 
-struct report_change {
-	enum health_state from;		/* the state before this change */
-	enum health_state to;		/* the state now */
+/* What the rule knows of the reports so far; report.c keeps one. */
+struct report_timing {
 	enum health_state sent;		/* the state in the last report */
 	bool		 first;		/* no report sent yet */
 	bool		 told_busy;	/* a busy report has gone out */
 	bool		 pending;	/* a change is waiting to go out */
-	int64_t		 now_ms;
 	int64_t		 last_sent_ms;
 	int64_t		 next_due_ms;	/* the heartbeat, or the change pending */
 	int64_t		 heartbeat_ms;
@@ -72,6 +70,9 @@ struct report_plan {
 	int64_t		 at_ms;		/* SEND_AT and DROP */
 };
 
-struct report_plan report_decide(const struct report_change *ch);
+/* The worker goes from one state to another at now_ms: what to send. */
+struct report_plan report_decide(const struct report_timing *t,
+		    enum health_state from, enum health_state to,
+		    int64_t now_ms);
 
 #endif

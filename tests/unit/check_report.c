@@ -24,20 +24,21 @@
 
 struct report_case {
 	const char		*name;
-	struct report_change	 change;
+	enum health_state	 from, to;
+	struct report_timing	 timing;
 	struct report_plan	 want;
 };
 
 /*
- * Columns:
- *   change: from, to, sent, first, told_busy, pending,
- *           now, last_sent, next_due, heartbeat
+ * Columns (all at NOW):
+ *   from, to
+ *   timing: sent, first, told_busy, pending, last_sent, next_due, heartbeat
  *   want:   verdict, at (SEND_AT and DROP only)
  */
 #define C(from, to, sent, first, told, pending) \
-	{ from, to, sent, first, told, pending, NOW, LAST, DUE, HB }
+	from, to, { sent, first, told, pending, LAST, DUE, HB }
 #define CT(from, to, sent, told, pending, due) \
-	{ from, to, sent, false, told, pending, NOW, LAST, due, HB }
+	from, to, { sent, false, told, pending, LAST, due, HB }
 
 static const struct report_case cases[] = {
 	/* The first report (ready) goes at once, whatever it says. */
@@ -129,7 +130,8 @@ verdict_name(enum report_verdict v)
 START_TEST(test_decide_table)
 {
 	const struct report_case *c = &cases[_i];
-	struct report_plan got = report_decide(&c->change);
+	struct report_plan got = report_decide(&c->timing, c->from, c->to,
+	    NOW);
 
 	ck_assert_msg(got.verdict == c->want.verdict, "%s: %s, want %s",
 	    c->name, verdict_name(got.verdict),
@@ -143,43 +145,39 @@ START_TEST(test_decide_table)
 END_TEST
 
 /*
- * The reporter's state, applied as report_state (the plan) and
- * report_tick / report_send (a report when one is due) apply it.
+ * The reporter's state, kept as report_state (the plan) and report_tick /
+ * report_send (a report when one is due) keep it.
  */
 struct model {
-	enum health_state state, sent;
-	bool		 first, told_busy, pending;
-	int64_t		 last_sent_ms, next_due_ms;
-	int		 reports;
+	enum health_state	 state;
+	struct report_timing	 t;
+	int			 reports;
 };
 
 static void
 model_send(struct model *m, int64_t now)
 {
 	m->reports++;
-	m->first = false;
-	m->pending = false;
-	m->sent = m->state;
+	m->t.first = false;
+	m->t.pending = false;
+	m->t.sent = m->state;
 	if (m->state == HEALTH_BUSY)
-		m->told_busy = true;
-	m->last_sent_ms = now;
-	m->next_due_ms = now + HB;
+		m->t.told_busy = true;
+	m->t.last_sent_ms = now;
+	m->t.next_due_ms = now + m->t.heartbeat_ms;
 }
 
 static void
 model_tick(struct model *m, int64_t now)
 {
-	if (now >= m->next_due_ms)
+	if (now >= m->t.next_due_ms)
 		model_send(m, now);
 }
 
 static void
 model_state(struct model *m, enum health_state to, int64_t now)
 {
-	struct report_change ch = { m->state, to, m->sent, m->first,
-	    m->told_busy, m->pending, now, m->last_sent_ms, m->next_due_ms,
-	    HB };
-	struct report_plan plan = report_decide(&ch);
+	struct report_plan plan = report_decide(&m->t, m->state, to, now);
 
 	m->state = to;
 	switch (plan.verdict) {
@@ -190,8 +188,8 @@ model_state(struct model *m, enum health_state to, int64_t now)
 		break;
 	case REPORT_SEND_AT:
 	case REPORT_DROP:
-		m->pending = plan.verdict == REPORT_SEND_AT;
-		m->next_due_ms = plan.at_ms;
+		m->t.pending = plan.verdict == REPORT_SEND_AT;
+		m->t.next_due_ms = plan.at_ms;
 		break;
 	}
 }
@@ -203,8 +201,8 @@ model_state(struct model *m, enum health_state to, int64_t now)
  */
 START_TEST(test_short_connections_cost_nothing)
 {
-	struct model m = { HEALTH_STARTING, HEALTH_STARTING, true, false,
-	    false, 0, 0, 0 };
+	struct model m = { HEALTH_STARTING,
+	    { HEALTH_STARTING, true, false, false, 0, 0, HB }, 0 };
 	int64_t t = NOW;
 	int i, before;
 
@@ -214,7 +212,7 @@ START_TEST(test_short_connections_cost_nothing)
 	model_state(&m, HEALTH_IDLE, ++t);
 	model_tick(&m, t += REPORT_COALESCE_MS);
 	ck_assert_int_eq(m.reports, 3);
-	ck_assert_int_eq(m.sent, HEALTH_IDLE);
+	ck_assert_int_eq(m.t.sent, HEALTH_IDLE);
 
 	before = m.reports;
 	for (i = 0; i < 200; i++) {
@@ -225,16 +223,16 @@ START_TEST(test_short_connections_cost_nothing)
 	}
 	ck_assert_msg(m.reports == before, "%d reports for 200 short "
 	    "connections", m.reports - before);
-	ck_assert_int_eq(m.pending, false);
-	ck_assert_int_eq(m.next_due_ms, m.last_sent_ms + HB);
+	ck_assert_int_eq(m.t.pending, false);
+	ck_assert_int_eq(m.t.next_due_ms, m.t.last_sent_ms + HB);
 
 	before = m.reports;
 	model_state(&m, HEALTH_BUSY, t);
 	model_tick(&m, t += REPORT_COALESCE_MS);
-	ck_assert_int_eq(m.sent, HEALTH_BUSY);
+	ck_assert_int_eq(m.t.sent, HEALTH_BUSY);
 	model_state(&m, HEALTH_IDLE, t += 15);
 	model_tick(&m, t += REPORT_COALESCE_MS);
-	ck_assert_int_eq(m.sent, HEALTH_IDLE);
+	ck_assert_int_eq(m.t.sent, HEALTH_IDLE);
 	ck_assert_int_eq(m.reports - before, 2);
 }
 END_TEST
