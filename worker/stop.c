@@ -5,8 +5,8 @@
 
 #include "worker/stop.h"
 
-static volatile sig_atomic_t	 stopping;
-static int			 lifeline = -1;
+volatile sig_atomic_t	 stop_flag;
+static int		 lifeline = -1;
 
 void
 stop_init(int fd)
@@ -14,23 +14,17 @@ stop_init(int fd)
 	lifeline = fd;
 }
 
-bool
-stop_requested(void)
-{
-	return stopping != 0;
-}
-
 void
 stop_request(void)
 {
-	stopping = 1;
+	stop_flag = 1;
 }
 
 void
 stop_on_signal(int sig)
 {
 	(void)sig;
-	stopping = 1;
+	stop_flag = 1;
 }
 
 int
@@ -43,5 +37,5 @@ void
 stop_check_lifeline(const struct pollfd *pfd)
 {
 	if (pfd->fd == lifeline && pfd->fd != -1 && pfd->revents != 0)
-		stopping = 1;
+		stop_flag = 1;
 }

@@ -14,12 +14,22 @@
 #define FORKLINE_STOP_H
 
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 
 /* Remember the lifeline's read end; before the first wait on it. */
 void	 stop_init(int lifeline);
 
-bool	 stop_requested(void);
+/* Written only by stop.c; read through stop_requested. */
+extern volatile sig_atomic_t stop_flag;
+
+/* Inline: it is asked before every read of a client. */
+static inline bool
+stop_requested(void)
+{
+	return stop_flag != 0;
+}
+
 void	 stop_request(void);
 
 /* The SIGTERM handler: async-signal-safe, it only sets the flag. */
