@@ -42,11 +42,9 @@ void	 report_before_block(int64_t ms);
 /*
  * The rule report_state follows (report.c says why), pure so that a table
  * can hold it (tests/unit/check_report.c): given a change of state and
- * what was sent so far, whether a report goes out now, at a given time, or
- * not at all.
+ * what was sent so far (a struct report_timing, which report.c keeps),
+ * whether a report goes out now, at a given time, or not at all.
  */
-
-/* What the rule knows of the reports so far; report.c keeps one. */
 struct report_timing {
 	enum health_state sent;		/* the state in the last report */
 	bool		 first;		/* no report sent yet */

@@ -30,6 +30,7 @@ stop_requested(void)
 	return stop_flag != 0;
 }
 
+/* A stop seen by the worker itself (the master gone, the lifeline at EOF). */
 void	 stop_request(void);
 
 /* The SIGTERM handler: async-signal-safe, it only sets the flag. */
