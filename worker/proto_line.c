@@ -46,7 +46,7 @@ struct session {
 	int64_t		 idle_timeout_ms;
 	int64_t		 idle_deadline;	/* restarts with each whole line */
 	bool		 crlf;		/* the last request's line ending */
-	bool		 stop_seen;	/* a stop came; answering what is here */
+	bool		 stop_seen;	/* a stop came; answering what is in */
 	enum proto_end	 end;		/* why it ended, once it has */
 };
 

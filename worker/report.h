@@ -51,7 +51,7 @@ struct report_timing {
 	bool		 told_busy;	/* a busy report has gone out */
 	bool		 pending;	/* a change is waiting to go out */
 	int64_t		 last_sent_ms;
-	int64_t		 next_due_ms;	/* the heartbeat, or the change pending */
+	int64_t		 next_due_ms;	/* the heartbeat, or a pending change */
 	int64_t		 heartbeat_ms;
 };
 

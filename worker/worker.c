@@ -42,8 +42,8 @@
 struct worker {
 	const struct worker_env	*env;
 	struct worker_stats	 stats;
-	sigset_t		 wait_mask;	/* mask while blocked in a wait */
-	int64_t			 recv_slice_ms;	/* SO_RCVTIMEO of clients; 0 = none */
+	sigset_t		 wait_mask;	/* mask while in a wait */
+	int64_t			 recv_slice_ms;	/* clients' SO_RCVTIMEO */
 	uint64_t		 recycle_after;	/* requests; 0 = never */
 };
 
@@ -388,7 +388,8 @@ serve(int fd, const struct sockaddr_storage *ss, socklen_t len)
 {
 	struct conn c = { .fd = fd, .stats = &self.stats, .env = self.env,
 	    .wait_mask = &self.wait_mask, .recv_slice_ms = self.recv_slice_ms,
-	    .send_timeout_ms = self.env->conf->send_timeout_ms, .out = out_buf };
+	    .send_timeout_ms = self.env->conf->send_timeout_ms,
+	    .out = out_buf };
 	struct timespec ts;
 	enum proto_end end;
 	int64_t started_ms, ended_ms;
