@@ -13,6 +13,7 @@
 #include "common/proc.h"
 #include "worker/conn.h"
 #include "worker/report.h"
+#include "worker/stop.h"
 
 static int	 wait_fd(struct conn *, short, int64_t, bool);
 static int	 send_all(struct conn *, const char *, size_t);
@@ -31,7 +32,7 @@ wait_fd(struct conn *c, short events, int64_t timeout_ms, bool stop_wakes)
 	int n;
 
 	for (;;) {
-		if (stop_wakes && worker_draining())
+		if (stop_wakes && stop_requested())
 			return -2;
 		report_tick();
 		left = deadline - now_ms();
@@ -39,21 +40,21 @@ wait_fd(struct conn *c, short events, int64_t timeout_ms, bool stop_wakes)
 			return 0;
 		left = report_cap_wait(left);
 		pfd[0] = (struct pollfd){ .fd = c->fd, .events = events };
-		pfd[1] = (struct pollfd){ .fd = c->worker->env->lifeline,
+		pfd[1] = (struct pollfd){ .fd = stop_lifeline(),
 		    .events = POLLIN };
 		ts.tv_sec = left / 1000;
 		ts.tv_nsec = (left % 1000) * 1000000;
-		n = ppoll(pfd, stop_wakes ? 2 : 1, &ts, &c->worker->wait_mask);
+		n = ppoll(pfd, stop_wakes ? 2 : 1, &ts, c->wait_mask);
 		if (n == -1) {
 			if (errno == EINTR)
-				continue;	/* SIGTERM: re-check draining */
+				continue;	/* SIGTERM: re-check the stop */
 			log_warn("%s: poll", c->peer);
 			return -1;
 		}
 		if (n == 0)
 			continue;	/* a heartbeat or the deadline is due */
-		if (stop_wakes && pfd[1].revents != 0)
-			worker_set_draining();	/* lifeline EOF */
+		if (stop_wakes)
+			stop_check_lifeline(&pfd[1]);
 		if (pfd[0].revents != 0)
 			return 1;
 	}
@@ -68,13 +69,13 @@ conn_sleep(struct conn *c, int64_t ms)
 
 	while ((left = deadline - now_ms()) > 0) {
 		/* At EOF the lifeline stays readable: stop watching it then. */
-		pfd = (struct pollfd){ .fd = worker_draining() ? -1 :
-		    c->worker->env->lifeline, .events = POLLIN };
+		pfd = (struct pollfd){ .fd = stop_requested() ? -1 :
+		    stop_lifeline(), .events = POLLIN };
 		left = report_cap_wait(left);
 		ts.tv_sec = left / 1000;
 		ts.tv_nsec = (left % 1000) * 1000000;
-		if (ppoll(&pfd, 1, &ts, &c->worker->wait_mask) > 0)
-			worker_set_draining();
+		if (ppoll(&pfd, 1, &ts, c->wait_mask) > 0)
+			stop_check_lifeline(&pfd);
 		report_tick();
 	}
 }
@@ -97,17 +98,17 @@ conn_wait_readable(struct conn *c, int64_t timeout_ms)
 /*
  * One blocking recv(2), woken by SO_RCVTIMEO after a slice or by SIGTERM
  * (EINTR). Returns CONN_TIMEOUT for either wake-up: the caller re-checks its
- * deadline and the draining flag, as it would after ppoll.
+ * deadline and the stop, as it would after ppoll.
  */
 static enum conn_event
 receive_blocking(struct conn *c, void *buf, size_t len, size_t *got)
 {
 	ssize_t n;
 
-	report_before_block(c->worker->recv_slice_ms);
+	report_before_block(c->recv_slice_ms);
 	n = recv(c->fd, buf, len, 0);
 	if (n > 0) {
-		c->worker->stats.bytes_in += (uint64_t)n;
+		c->stats->bytes_in += (uint64_t)n;
 		*got = (size_t)n;
 		return CONN_READABLE;
 	}
@@ -123,11 +124,11 @@ enum conn_event
 conn_receive(struct conn *c, void *buf, size_t len, int64_t deadline_ms,
     size_t *got)
 {
-	int64_t slice = c->worker->recv_slice_ms, left;
+	int64_t slice = c->recv_slice_ms, left;
 	ssize_t n;
 
 	for (;;) {
-		if (worker_draining())
+		if (stop_requested())
 			return CONN_STOP;
 		report_tick();
 		left = deadline_ms - now_ms();
@@ -177,7 +178,7 @@ conn_read(struct conn *c, void *buf, size_t len)
 		n = recv(c->fd, buf, len, MSG_DONTWAIT);
 	} while (n == -1 && errno == EINTR);
 	if (n > 0)
-		c->worker->stats.bytes_in += (uint64_t)n;
+		c->stats->bytes_in += (uint64_t)n;
 	else if (n == -1 && errno == ECONNRESET)
 		n = 0;			/* the client is gone: same as EOF */
 	else if (n == -1 && errno != EAGAIN)
@@ -200,7 +201,7 @@ send_all(struct conn *c, const char *data, size_t len)
 	while (len > 0) {
 		n = send(c->fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n > 0) {
-			c->worker->stats.bytes_out += (uint64_t)n;
+			c->stats->bytes_out += (uint64_t)n;
 			data += n;
 			len -= (size_t)n;
 			continue;

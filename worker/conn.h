@@ -16,23 +16,34 @@
 #ifndef FORKLINE_CONN_H
 #define FORKLINE_CONN_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "common/net.h"
-#include "worker/worker.h"
+#include "worker/stats.h"
+
+struct worker_env;
 
 #define CONN_OUT_CAP	(64 * 1024)
 
+/*
+ * One accepted client. worker.c sets fd through out for each connection,
+ * from what the worker holds; conn.c and the protocols count into stats
+ * and never reach further into the worker.
+ */
 struct conn {
 	int		 fd;
 	char		 peer[NET_ADDR_TEXT_MAX];
-	struct worker	*worker;
+	struct worker_stats *stats;	/* the worker's counters */
+	const struct worker_env *env;	/* conf, slot and generation */
+	const sigset_t	*wait_mask;	/* signals let in during a wait */
+	int64_t		 recv_slice_ms;	/* the socket's SO_RCVTIMEO; 0 = none */
+	int64_t		 send_timeout_ms;
 	char		*out;		/* CONN_OUT_CAP bytes, owned by worker */
 	size_t		 outlen;
-	int64_t		 send_timeout_ms;
 	bool		 broken;	/* a write failed or timed out */
 
 	/* For the access log line. */

@@ -7,6 +7,8 @@
 
 #include "worker/conn.h"
 
+struct conf;
+
 /* Why a connection ended, for the worker's log. */
 enum proto_end {
 	PROTO_END_CLIENT_CLOSED,

@@ -2,8 +2,8 @@
  * proto_echo: the echo protocol, RFC 862, binary-safe.
  */
 #include "common/proc.h"
-
 #include "worker/proto.h"
+#include "worker/worker.h"
 
 #define ECHO_CHUNK	(64 * 1024)
 
@@ -16,7 +16,7 @@ static char	 echo_buf[ECHO_CHUNK];
 enum proto_end
 proto_echo_serve(struct conn *c)
 {
-	const struct conf *conf = c->worker->env->conf;
+	const struct conf *conf = c->env->conf;
 	size_t n;
 
 	for (;;) {

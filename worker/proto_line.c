@@ -16,7 +16,8 @@
 #include "worker/command.h"
 #include "worker/linebuf.h"
 #include "worker/proto.h"
-#include "worker/report.h"
+#include "worker/stats.h"
+#include "worker/worker.h"
 
 /*
  * The BLOB reply's bytes, 'a' + i % 26, 2520 alphabets (63 KiB) long. It is
@@ -39,6 +40,16 @@ enum reply_result {
 	REPLY_BROKEN,		/* the client cannot be written to */
 };
 
+/* One connection's progress through the protocol. */
+struct session {
+	struct conn	*c;
+	int64_t		 idle_timeout_ms;
+	int64_t		 idle_deadline;	/* restarts with each whole line */
+	bool		 crlf;		/* the last request's line ending */
+	bool		 stop_seen;	/* a stop came; answering what is in */
+	enum proto_end	 end;		/* why it ended, once it has */
+};
+
 /* Allocated once per worker by proto_init: no allocation per request. */
 static struct linebuf	 inbuf;
 
@@ -50,6 +61,8 @@ static int	 reply_info(struct conn *, bool);
 static int	 reply_blob(struct conn *, uint64_t, bool);
 static enum proto_end say_bye(struct conn *, const char *, bool,
 		    enum proto_end);
+static bool	 answer_buffered(struct session *);
+static bool	 receive_more(struct session *);
 
 static const char help_text[] = "OK commands: PING ECHO TIME INFO SLEEP "
     "BLOB HELP QUIT (see docs/PROTOCOL.md)";
@@ -103,12 +116,12 @@ reply_time(struct conn *c, bool crlf)
 static int
 reply_info(struct conn *c, bool crlf)
 {
-	const struct worker_stats *st = &c->worker->stats;
+	const struct worker_stats *st = c->stats;
 	char buf[160];
 
 	snprintf(buf, sizeof(buf), "pid=%ld worker=%d generation=%u "
 	    "connections=%llu requests=%llu", (long)getpid(),
-	    c->worker->env->slot, c->worker->env->generation,
+	    c->env->slot, c->env->generation,
 	    (unsigned long long)st->connections,
 	    (unsigned long long)st->requests);
 	return reply_str(c, buf, crlf);
@@ -134,7 +147,7 @@ reply_blob(struct conn *c, uint64_t n, bool crlf)
 static enum reply_result
 handle_line(struct conn *c, const struct line *line)
 {
-	const struct conf *conf = c->worker->env->conf;
+	const struct conf *conf = c->env->conf;
 	struct command_limits limits = {
 		.max_sleep_ms = (uint64_t)conf->max_sleep_ms,
 		.max_blob = conf->max_blob,
@@ -144,8 +157,8 @@ handle_line(struct conn *c, const struct line *line)
 	int64_t started_us = now_us();
 	int r = 0;
 
-	c->worker->stats.requests++;
-	worker_note_request(c->worker, line->text, line->len);
+	c->stats->requests++;
+	stats_note_request(c->stats, line->text, line->len);
 	command_parse(line->text, line->len, &limits, &cmd);
 	switch (cmd.kind) {
 	case CMD_PING:
@@ -175,14 +188,14 @@ handle_line(struct conn *c, const struct line *line)
 		break;
 	case CMD_QUIT:
 		r = reply_str(c, "BYE", line->crlf);
-		worker_note_latency(c->worker, now_us() - started_us);
+		stats_note_latency(c->stats, now_us() - started_us);
 		return r == -1 ? REPLY_BROKEN : REPLY_CLOSE;
 	case CMD_INVALID:
 		snprintf(err, sizeof(err), "ERR %s", cmd.error);
 		r = reply_str(c, err, line->crlf);
 		break;
 	}
-	worker_note_latency(c->worker, now_us() - started_us);
+	stats_note_latency(c->stats, now_us() - started_us);
 	return r == -1 ? REPLY_BROKEN : REPLY_MORE;
 }
 
@@ -195,73 +208,100 @@ say_bye(struct conn *c, const char *text, bool crlf, enum proto_end end)
 }
 
 /*
- * Answer every complete line buffered, flush, then wait for more. The idle
- * deadline restarts only when a whole line has arrived, so a client that
- * dribbles a byte at a time cannot hold a worker past idle_timeout.
+ * Answer every complete line buffered, then flush. The idle deadline
+ * restarts only when a whole line has arrived, so a client that dribbles
+ * a byte at a time cannot hold a worker past idle_timeout. False once the
+ * connection is done (s->end says why).
  */
+static bool
+answer_buffered(struct session *s)
+{
+	enum linebuf_result lr;
+	struct line line;
+
+	while ((lr = linebuf_next(&inbuf, &line)) == LINEBUF_LINE) {
+		s->crlf = line.crlf;
+		switch (handle_line(s->c, &line)) {
+		case REPLY_CLOSE:
+			s->end = conn_flush(s->c) == -1 ? PROTO_END_ERROR :
+			    PROTO_END_QUIT;
+			return false;
+		case REPLY_BROKEN:
+			s->end = PROTO_END_ERROR;
+			return false;
+		case REPLY_MORE:
+			break;
+		}
+		s->idle_deadline = now_ms() + s->idle_timeout_ms;
+	}
+	if (lr == LINEBUF_TOO_LONG) {
+		s->end = say_bye(s->c, "ERR line too long", s->crlf,
+		    PROTO_END_TOO_LONG);
+		return false;
+	}
+	if (conn_flush(s->c) == -1) {
+		s->end = PROTO_END_ERROR;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Wait for more requests until the idle deadline and take them into the
+ * line buffer. On a stop, requests that already reached us are answered
+ * before the goodbye, once: a client that keeps sending cannot hold the
+ * stop back. False once the connection is done (s->end says why).
+ */
+static bool
+receive_more(struct session *s)
+{
+	size_t avail, got = 0;
+	char *space = linebuf_space(&inbuf, &avail);
+	ssize_t n;
+
+	switch (conn_receive(s->c, space, avail, s->idle_deadline, &got)) {
+	case CONN_READABLE:
+		break;
+	case CONN_CLOSED:
+		s->end = PROTO_END_CLIENT_CLOSED;
+		return false;
+	case CONN_TIMEOUT:
+		s->end = say_bye(s->c, "BYE idle timeout", s->crlf,
+		    PROTO_END_IDLE);
+		return false;
+	case CONN_STOP:
+		if (s->stop_seen) {
+			s->end = say_bye(s->c, "BYE shutting down", s->crlf,
+			    PROTO_END_STOP);
+			return false;
+		}
+		s->stop_seen = true;
+		n = conn_read(s->c, space, avail);
+		if (n == 0 || (n < 0 && errno != EAGAIN)) {
+			s->end = n == 0 ? PROTO_END_CLIENT_CLOSED :
+			    PROTO_END_ERROR;
+			return false;
+		}
+		got = n > 0 ? (size_t)n : 0;
+		break;
+	case CONN_ERROR:
+		s->end = PROTO_END_ERROR;
+		return false;
+	}
+	linebuf_commit(&inbuf, got);
+	return true;
+}
+
+/* Answer what is buffered, wait for more, until the connection is done. */
 enum proto_end
 proto_line_serve(struct conn *c)
 {
-	const struct conf *conf = c->worker->env->conf;
-	enum linebuf_result lr;
-	struct line line;
-	int64_t idle_deadline = now_ms() + conf->idle_timeout_ms;
-	bool crlf = false;	/* the last request's line ending */
-	bool stop_seen = false;
-	size_t avail, got = 0;
-	ssize_t n;
-	char *space;
+	struct session s = { .c = c,
+	    .idle_timeout_ms = c->env->conf->idle_timeout_ms };
 
+	s.idle_deadline = now_ms() + s.idle_timeout_ms;
 	linebuf_reset(&inbuf);
-	for (;;) {
-		while ((lr = linebuf_next(&inbuf, &line)) == LINEBUF_LINE) {
-			crlf = line.crlf;
-			switch (handle_line(c, &line)) {
-			case REPLY_CLOSE:
-				return conn_flush(c) == -1 ? PROTO_END_ERROR :
-				    PROTO_END_QUIT;
-			case REPLY_BROKEN:
-				return PROTO_END_ERROR;
-			case REPLY_MORE:
-				break;
-			}
-			idle_deadline = now_ms() + conf->idle_timeout_ms;
-		}
-		if (lr == LINEBUF_TOO_LONG)
-			return say_bye(c, "ERR line too long", crlf,
-			    PROTO_END_TOO_LONG);
-		if (conn_flush(c) == -1)
-			return PROTO_END_ERROR;
-
-		space = linebuf_space(&inbuf, &avail);
-		switch (conn_receive(c, space, avail, idle_deadline, &got)) {
-		case CONN_READABLE:
-			break;
-		case CONN_CLOSED:
-			return PROTO_END_CLIENT_CLOSED;
-		case CONN_TIMEOUT:
-			return say_bye(c, "BYE idle timeout", crlf,
-			    PROTO_END_IDLE);
-		case CONN_STOP:
-			/*
-			 * Requests that already reached us are answered
-			 * before the goodbye, once: a client that keeps
-			 * sending cannot hold the stop back.
-			 */
-			if (stop_seen)
-				return say_bye(c, "BYE shutting down", crlf,
-				    PROTO_END_STOP);
-			stop_seen = true;
-			n = conn_read(c, space, avail);
-			if (n == 0)
-				return PROTO_END_CLIENT_CLOSED;
-			if (n < 0 && errno != EAGAIN)
-				return PROTO_END_ERROR;
-			got = n > 0 ? (size_t)n : 0;
-			break;
-		case CONN_ERROR:
-			return PROTO_END_ERROR;
-		}
-		linebuf_commit(&inbuf, got);
-	}
+	while (answer_buffered(&s) && receive_more(&s))
+		;
+	return s.end;
 }

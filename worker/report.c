@@ -14,54 +14,45 @@
 #include "common/proc.h"
 #include "worker/report.h"
 
-/*
- * A busy/idle change is sent this much later, and not at all if the worker
- * is back where it was by then: with short connections a worker changes
- * state thousands of times a second, and two reads in the master per
- * connection would cost it a good part of a core.
- */
-#define REPORT_COALESCE_MS	5
-
-static struct worker	*self;
+static const struct worker_stats *stats;
 static int		 report_fd = -1;
 static struct health_report current;
-static int64_t		 next_due_ms;	/* heartbeat or a coalesced change */
-static int64_t		 last_sent_ms;
+static struct report_timing timing;	/* what report_decide looks at */
 static unsigned long	 dropped;
-static bool		 change_pending;	/* a coalesced state change */
-static uint8_t		 sent_state;	/* the state in the last report */
-static bool		 told_busy;	/* the master knows we have served */
 
 static void	 report_send(void);
 
 /* The write end must never block the worker: a full pipe drops a report. */
 void
-report_init(struct worker *w, int fd)
+report_init(const struct worker_env *env, const struct worker_stats *st)
 {
-	self = w;
-	report_fd = fd;
-	if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1)
+	stats = st;
+	report_fd = env->report_fd;
+	timing = (struct report_timing){ .sent = HEALTH_STARTING,
+	    .first = true, .heartbeat_ms = env->conf->heartbeat_interval_ms };
+	if (fcntl(report_fd, F_SETFL, O_NONBLOCK) == -1)
 		log_warn("report pipe: fcntl(O_NONBLOCK)");
 	memset(&current, 0, sizeof(current));
 	current.magic = HEALTH_MAGIC;
 	current.pid = (uint32_t)getpid();
-	current.generation = w->env->generation;
-	current.slot = (uint32_t)w->env->slot;
+	current.generation = env->generation;
+	current.slot = (uint32_t)env->slot;
 	current.state = HEALTH_STARTING;
 }
 
 static void
 report_send(void)
 {
-	const struct worker_stats *st = &self->stats;
+	const struct worker_stats *st = stats;
 	struct rusage ru;
 	ssize_t n;
 
 	current.seq++;
-	change_pending = false;
-	sent_state = current.state;
+	timing.first = false;
+	timing.pending = false;
+	timing.sent = (enum health_state)current.state;
 	if (current.state == HEALTH_BUSY)
-		told_busy = true;
+		timing.told_busy = true;
 	current.connections = st->connections;
 	current.requests = st->requests;
 	current.bytes_in = st->bytes_in;
@@ -70,12 +61,12 @@ report_send(void)
 	memcpy(current.latency, st->latency, sizeof(current.latency));
 	/* Escaped already; cut, if need be, between whole escapes. */
 	esc_copy(current.peer, sizeof(current.peer),
-	    self->peer != NULL ? self->peer : "");
+	    st->peer != NULL ? st->peer : "");
 	current.latency_sum_us = st->latency_sum_us;
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		current.max_rss_kb = (uint64_t)ru.ru_maxrss;
-	last_sent_ms = now_ms();
-	next_due_ms = last_sent_ms + self->env->conf->heartbeat_interval_ms;
+	timing.last_sent_ms = now_ms();
+	timing.next_due_ms = timing.last_sent_ms + timing.heartbeat_ms;
 	do {
 		n = write(report_fd, &current, sizeof(current));
 	} while (n == -1 && errno == EINTR);
@@ -94,42 +85,73 @@ report_send(void)
  * change waits REPORT_COALESCE_MS, and is dropped if the worker is idle
  * again by then, as the master last heard: a connection shorter than that
  * turns the worker busy and idle again without a report, so it costs the
- * master nothing (its counters arrive with the next report). A change
- * still pending when the worker blocks reading an idle client goes out
- * when the read returns (report_before_block), at most half a heartbeat
- * later.
+ * master nothing (its counters arrive with the next report). Back to busy
+ * is another connection, whose peer the master must see, so it waits
+ * again. A change still pending when the worker blocks reading an idle
+ * client goes out when the read returns (report_before_block), at most
+ * half a heartbeat later.
+ *
+ * Static and inline, so that report_state (a state change comes twice per
+ * connection) reads only the fields of timing each case needs;
+ * report_decide is the same rule for the tests.
  */
-void
-report_state(enum health_state state)
+static inline struct report_plan
+decide(const struct report_timing *t, enum health_state from,
+    enum health_state to, int64_t now)
 {
+	struct report_plan plan = { REPORT_KEEP, 0 };
 	int64_t due;
 
-	if (report_fd == -1 || (current.state == state && current.seq > 0))
-		return;
-	current.state = (uint8_t)state;
-	if (current.seq == 0 || state == HEALTH_DRAINING ||
-	    (state == HEALTH_BUSY && !told_busy)) {
-		report_send();
-		return;
+	if (from == to && !t->first)
+		return plan;
+	if (t->first || to == HEALTH_DRAINING ||
+	    (to == HEALTH_BUSY && !t->told_busy)) {
+		plan.verdict = REPORT_SEND_NOW;
+		return plan;
 	}
-	/*
-	 * Back to idle before an idle->busy change went out: nothing to tell.
-	 * Back to busy is another connection, whose peer the master must see.
-	 */
-	if (state == sent_state && state == HEALTH_IDLE) {
-		if (change_pending) {
-			change_pending = false;
-			next_due_ms = last_sent_ms +
-			    self->env->conf->heartbeat_interval_ms;
+	if (to == t->sent && to == HEALTH_IDLE) {
+		if (t->pending) {
+			plan.verdict = REPORT_DROP;
+			plan.at_ms = t->last_sent_ms + t->heartbeat_ms;
 		}
-		return;
+		return plan;
 	}
-	if (change_pending)
+	if (t->pending)
+		return plan;
+	due = now + REPORT_COALESCE_MS;
+	plan.verdict = REPORT_SEND_AT;
+	plan.at_ms = due < t->next_due_ms ? due : t->next_due_ms;
+	return plan;
+}
+
+struct report_plan
+report_decide(const struct report_timing *t, enum health_state from,
+    enum health_state to, int64_t now)
+{
+	return decide(t, from, to, now);
+}
+
+void
+report_state(enum health_state state, int64_t now)
+{
+	struct report_plan plan;
+
+	if (report_fd == -1)
 		return;
-	change_pending = true;
-	due = now_ms() + REPORT_COALESCE_MS;
-	if (due < next_due_ms)
-		next_due_ms = due;
+	plan = decide(&timing, (enum health_state)current.state, state, now);
+	current.state = (uint8_t)state;
+	switch (plan.verdict) {
+	case REPORT_KEEP:
+		break;
+	case REPORT_SEND_NOW:
+		report_send();
+		break;
+	case REPORT_SEND_AT:
+	case REPORT_DROP:
+		timing.pending = plan.verdict == REPORT_SEND_AT;
+		timing.next_due_ms = plan.at_ms;
+		break;
+	}
 }
 
 void
@@ -145,14 +167,14 @@ report_set_flags(unsigned flags)
 void
 report_tick(void)
 {
-	if (report_fd != -1 && now_ms() >= next_due_ms)
+	if (report_fd != -1 && now_ms() >= timing.next_due_ms)
 		report_send();
 }
 
 int64_t
 report_due_in(void)
 {
-	int64_t left = next_due_ms - now_ms();
+	int64_t left = timing.next_due_ms - now_ms();
 
 	return left > 0 ? left : 0;
 }
@@ -168,7 +190,8 @@ report_due_in(void)
 void
 report_before_block(int64_t ms)
 {
-	if (report_fd != -1 && !change_pending && next_due_ms - now_ms() < ms)
+	if (report_fd != -1 && !timing.pending &&
+	    timing.next_due_ms - now_ms() < ms)
 		report_send();
 }
 

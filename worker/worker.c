@@ -4,8 +4,8 @@
  * The worker waits in epoll_pwait on every listener (EPOLLEXCLUSIVE, so one
  * connection wakes one worker, not the whole pool) and on the lifeline. It
  * accepts one connection, serves it to the end, and waits again. SIGTERM
- * only sets the draining flag, which is checked between requests: the
- * request in hand is always finished.
+ * only sets the stop flag (worker/stop.h), which is checked between
+ * requests: the request in hand is always finished.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,31 +19,39 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "common/escape.h"
 #include "common/log.h"
 #include "common/proc.h"
 #include "worker/conn.h"
 #include "worker/proto.h"
 #include "worker/report.h"
+#include "worker/stats.h"
+#include "worker/stop.h"
 #include "worker/worker.h"
 
 /* How long to stop accepting after running out of fds or memory. */
 #define ACCEPT_PAUSE_MS		250
-#define WORKER_EXIT_OS		71	/* EX_OSERR: set-up failed */
 
-static volatile sig_atomic_t	 draining;
+/* This process: what it was given, what it has done, how it waits. */
+struct worker {
+	const struct worker_env	*env;
+	struct worker_stats	 stats;
+	sigset_t		 wait_mask;	/* mask while in a wait */
+	int64_t			 recv_slice_ms;	/* clients' SO_RCVTIMEO */
+	uint64_t		 recycle_after;	/* requests; 0 = never */
+};
+
 static volatile sig_atomic_t	 reopen_logs;
 static int			 access_fd = -1;
 static struct worker		 self;
 static char			 out_buf[CONN_OUT_CAP];
 
-static void	 on_sigterm(int);
 static void	 on_sigusr1(int);
 static void	 reopen_log_files(void);
 static void	 access_log(const struct conn *, enum proto_end, int64_t);
@@ -57,19 +65,7 @@ static int	 setup_epoll(const struct worker_env *);
 static void	 setup_listeners(const struct worker_env *);
 static int	 accept_one(int);
 static void	 serve(int, const struct sockaddr_storage *, socklen_t);
-static void	 pause_accepting(int, int);
-
-bool
-worker_draining(void)
-{
-	return draining != 0;
-}
-
-void
-worker_set_draining(void)
-{
-	draining = 1;
-}
+static void	 pause_accepting(int);
 
 /*
  * Stopping: connections already in the accept queue were made before the
@@ -104,13 +100,6 @@ serve_queued_then_close(void)
 	if (served > 0)
 		log_debug("served %d queued connection%s while stopping",
 		    served, served == 1 ? "" : "s");
-}
-
-static void
-on_sigterm(int sig)
-{
-	(void)sig;
-	draining = 1;
 }
 
 static void
@@ -150,7 +139,7 @@ reopen_log_files(void)
  * escaped (net_format_peer): one connection is always one line.
  */
 static void
-access_log(const struct conn *c, enum proto_end end, int64_t started_ms)
+access_log(const struct conn *c, enum proto_end end, int64_t duration_ms)
 {
 	char line[512];
 	int n;
@@ -160,7 +149,7 @@ access_log(const struct conn *c, enum proto_end end, int64_t started_ms)
 	n = snprintf(line, sizeof(line), "%s peer=%s pid=%ld worker=%d "
 	    "duration_ms=%lld requests=%llu bytes_in=%llu bytes_out=%llu "
 	    "end=\"%s\"\n", c->started_text, c->peer, (long)getpid(),
-	    self.env->slot, (long long)(now_ms() - started_ms),
+	    self.env->slot, (long long)duration_ms,
 	    (unsigned long long)(self.stats.requests - c->requests_before),
 	    (unsigned long long)(self.stats.bytes_in - c->bytes_in_before),
 	    (unsigned long long)(self.stats.bytes_out - c->bytes_out_before),
@@ -184,13 +173,13 @@ setup_process(const struct worker_env *env)
 	log_after_fork();
 	log_set_role("worker %d", env->slot);
 	if (creds_apply(env->creds, err, sizeof(err)) == -1)
-		fatalx(WORKER_EXIT_OS, "%s", err);
+		fatalx(EX_OSERR, "%s", err);
 	access_fd = env->access_fd;
 	proctitle_set("forkline: worker %d", env->slot);
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1)
 		log_warn("prctl(PR_SET_PDEATHSIG)");
 	if (getppid() != env->master)
-		draining = 1;	/* the master died before we got here */
+		stop_request();	/* the master died before we got here */
 	setup_signals();
 	test_fault(env);
 	if (env->conf->max_requests > 0)
@@ -235,10 +224,10 @@ on_sigabrt(int sig)
 	void *frames[32];
 	int n;
 
-	if (self.peer != NULL)
+	if (self.stats.peer != NULL)
 		log_errorx("hung: serving %s, request '%s' for %lld ms",
-		    self.peer, self.request,
-		    (long long)(now_ms() - self.request_started_ms));
+		    self.stats.peer, self.stats.request,
+		    (long long)(now_ms() - self.stats.request_started_ms));
 	else
 		log_errorx("hung: not serving a connection");
 	n = backtrace(frames, 32);
@@ -246,28 +235,6 @@ on_sigabrt(int sig)
 	    STDERR_FILENO);
 	signal(sig, SIG_DFL);
 	raise(sig);
-}
-
-void
-worker_note_latency(struct worker *w, int64_t us)
-{
-	int i;
-
-	if (us < 0)
-		us = 0;
-	for (i = 0; i < HEALTH_LATENCY_BUCKETS - 1; i++)
-		if ((uint64_t)us <= health_latency_bounds_us[i])
-			break;
-	w->stats.latency[i]++;
-	w->stats.latency_sum_us += (uint64_t)us;
-}
-
-/* Escaped (common/escape.h): the hang report quotes it in a log line. */
-void
-worker_note_request(struct worker *w, const char *line, size_t len)
-{
-	esc_text(w->request, sizeof(w->request), line, len);
-	w->request_started_ms = now_ms();
 }
 
 static void
@@ -288,7 +255,7 @@ setup_signals(void)
 	sigaction(SIGUSR2, &sa, NULL);
 	sa.sa_handler = on_sigusr1;
 	sigaction(SIGUSR1, &sa, NULL);
-	sa.sa_handler = on_sigterm;
+	sa.sa_handler = stop_on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sa.sa_handler = on_sigabrt;
 	sigaction(SIGABRT, &sa, NULL);
@@ -325,15 +292,15 @@ setup_listeners(const struct worker_env *env)
 		len = sizeof(domain);
 		if (getsockopt(env->listeners[i], SOL_SOCKET, SO_DOMAIN,
 		    &domain, &len) == -1)
-			fatal(WORKER_EXIT_OS, "getsockopt(listener fd %d, "
+			fatal(EX_OSERR, "getsockopt(listener fd %d, "
 			    "SO_DOMAIN)", env->listeners[i]);
 		if (setsockopt(env->listeners[i], SOL_SOCKET, SO_RCVTIMEO,
 		    &tv, sizeof(tv)) == -1)
-			fatal(WORKER_EXIT_OS, "setsockopt(listener fd %d, "
+			fatal(EX_OSERR, "setsockopt(listener fd %d, "
 			    "SO_RCVTIMEO)", env->listeners[i]);
 		if (domain != AF_UNIX && setsockopt(env->listeners[i],
 		    IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1)
-			fatal(WORKER_EXIT_OS, "setsockopt(listener fd %d, "
+			fatal(EX_OSERR, "setsockopt(listener fd %d, "
 			    "TCP_NODELAY)", env->listeners[i]);
 	}
 }
@@ -345,18 +312,18 @@ setup_epoll(const struct worker_env *env)
 	int ep, i;
 
 	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
-		fatal(WORKER_EXIT_OS, "epoll_create1");
+		fatal(EX_OSERR, "epoll_create1");
 	for (i = 0; i < env->nlisteners; i++) {
 		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
 		ev.data.fd = env->listeners[i];
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, env->listeners[i], &ev) == -1)
-			fatal(WORKER_EXIT_OS, "epoll_ctl(listener fd %d)",
+			fatal(EX_OSERR, "epoll_ctl(listener fd %d)",
 			    env->listeners[i]);
 	}
 	ev.events = EPOLLIN;
 	ev.data.fd = env->lifeline;
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, env->lifeline, &ev) == -1)
-		fatal(WORKER_EXIT_OS, "epoll_ctl(lifeline)");
+		fatal(EX_OSERR, "epoll_ctl(lifeline)");
 	return ep;
 }
 
@@ -366,13 +333,13 @@ setup_epoll(const struct worker_env *env)
  * lifeline alone for a while instead.
  */
 static void
-pause_accepting(int lifeline, int ms)
+pause_accepting(int ms)
 {
-	struct pollfd pfd = { .fd = lifeline, .events = POLLIN };
+	struct pollfd pfd = { .fd = stop_lifeline(), .events = POLLIN };
 	struct timespec ts = { .tv_sec = 0, .tv_nsec = ms * 1000000L };
 
 	if (ppoll(&pfd, 1, &ts, &self.wait_mask) > 0)
-		draining = 1;
+		stop_check_lifeline(&pfd);
 	report_tick();
 }
 
@@ -419,11 +386,13 @@ accept_one(int listener)
 static void
 serve(int fd, const struct sockaddr_storage *ss, socklen_t len)
 {
-	struct conn c = { .fd = fd, .worker = &self, .out = out_buf,
-	    .send_timeout_ms = self.env->conf->send_timeout_ms };
+	struct conn c = { .fd = fd, .stats = &self.stats, .env = self.env,
+	    .wait_mask = &self.wait_mask, .recv_slice_ms = self.recv_slice_ms,
+	    .send_timeout_ms = self.env->conf->send_timeout_ms,
+	    .out = out_buf };
 	struct timespec ts;
 	enum proto_end end;
-	int64_t started_ms;
+	int64_t started_ms, ended_ms;
 	struct timeval slice = { .tv_sec = self.recv_slice_ms / 1000,
 	    .tv_usec = (self.recv_slice_ms % 1000) * 1000 };
 
@@ -444,10 +413,10 @@ serve(int fd, const struct sockaddr_storage *ss, socklen_t len)
 	self.stats.connections++;
 	self.stats.conn_started_ms = (int64_t)ts.tv_sec * 1000 +
 	    ts.tv_nsec / 1000000;
-	self.peer = c.peer;
-	snprintf(self.request, sizeof(self.request), "(none yet)");
-	self.request_started_ms = now_ms();
-	report_state(HEALTH_BUSY);
+	self.stats.peer = c.peer;
+	snprintf(self.stats.request, sizeof(self.stats.request), "(none yet)");
+	self.stats.request_started_ms = now_ms();
+	report_state(HEALTH_BUSY, started_ms);
 	log_debug("%s: connected", c.peer);
 	if (self.env->conf->protocol == CONF_PROTO_ECHO)
 		end = proto_echo_serve(&c);
@@ -455,11 +424,13 @@ serve(int fd, const struct sockaddr_storage *ss, socklen_t len)
 		end = proto_line_serve(&c);
 	log_debug("%s: closed: %s", c.peer, proto_end_name(end));
 	close(fd);
-	access_log(&c, end, started_ms);
-	self.peer = NULL;
+	ended_ms = now_ms();
+	access_log(&c, end, ended_ms - started_ms);
+	self.stats.peer = NULL;
 	self.stats.conn_started_ms = 0;
 	check_recycle();
-	report_state(draining ? HEALTH_DRAINING : HEALTH_IDLE);
+	report_state(stop_requested() ? HEALTH_DRAINING : HEALTH_IDLE,
+	    ended_ms);
 }
 
 /*
@@ -487,20 +458,21 @@ worker_main(const struct worker_env *env)
 	int ep, n, i, pause = 0;
 
 	self.env = env;
+	stop_init(env->lifeline);
 	setup_process(env);
 	if (proto_init(env->conf) == -1)
-		fatal(WORKER_EXIT_OS, "allocating connection buffers");
+		fatal(EX_OSERR, "allocating connection buffers");
 	ep = setup_epoll(env);
 	setup_listeners(env);
-	report_init(&self, env->report_fd);
-	report_state(HEALTH_IDLE);
+	report_init(env, &self.stats);
+	report_state(HEALTH_IDLE, now_ms());
 	log_debug("serving");
 
-	while (!draining) {
+	while (!stop_requested()) {
 		if (reopen_logs)
 			reopen_log_files();
 		if (pause) {
-			pause_accepting(env->lifeline, ACCEPT_PAUSE_MS);
+			pause_accepting(ACCEPT_PAUSE_MS);
 			pause = 0;
 			continue;
 		}
@@ -509,20 +481,20 @@ worker_main(const struct worker_env *env)
 		    (int)report_due_in(), &self.wait_mask);
 		if (n == -1) {
 			if (errno != EINTR)
-				fatal(WORKER_EXIT_OS, "epoll_pwait");
+				fatal(EX_OSERR, "epoll_pwait");
 			continue;
 		}
 		/* The lifeline first: a stop outranks new connections. */
 		for (i = 0; i < n; i++)
 			if (events[i].data.fd == env->lifeline)
-				draining = 1;
-		for (i = 0; i < n && !draining; i++)
+				stop_request();
+		for (i = 0; i < n && !stop_requested(); i++)
 			if (accept_one(events[i].data.fd) == -1) {
 				pause = 1;
 				break;
 			}
 	}
-	report_state(HEALTH_DRAINING);
+	report_state(HEALTH_DRAINING, now_ms());
 	serve_queued_then_close();
 	log_debug("stopping after %llu connections",
 	    (unsigned long long)self.stats.connections);
