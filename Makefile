@@ -2,7 +2,7 @@
 #
 #   make            build bin/forkline
 #   make run        build and run in the foreground on the embedded defaults
-#   make check      build and run every unit and integration test
+#   make check      build and run every unit and integration test, and lint
 #   make build-tests  build everything make check runs, without running it
 #                   (make -j2 build-tests && make check: a parallel build,
 #                   then the tests one at a time, as their timing wants)
@@ -96,7 +96,7 @@ $(BUILD)/tests/integration/%: $(BUILD)/tests/integration/%.o $(SUPPORT_OBJS) $(L
 run: $(BIN)/forkline
 	$(BIN)/forkline
 
-check: unit integration check-chaos-short
+check: unit integration check-chaos-short lint
 
 # The layers (docs/ARCHITECTURE.md, "Keeping the layers"): which includes
 # and which calls may cross from one folder to another, and no circle of
