@@ -21,6 +21,7 @@ enum arg_type {
 	ARG_NONE,		/* only blanks may follow the word */
 	ARG_TEXT,		/* the rest of the line, byte for byte */
 	ARG_NUMBER,		/* decimal, 0 .. a limit */
+	ARG_DURATION,		/* ARG_NUMBER in ms, or with a unit */
 };
 
 struct command_def {
@@ -35,7 +36,7 @@ static const struct command_def commands[] = {
 	{ "ECHO",	CMD_ECHO,	ARG_TEXT,	NULL },
 	{ "TIME",	CMD_TIME,	ARG_NONE,	NULL },
 	{ "INFO",	CMD_INFO,	ARG_NONE,	NULL },
-	{ "SLEEP",	CMD_SLEEP,	ARG_NUMBER,	"milliseconds" },
+	{ "SLEEP",	CMD_SLEEP,	ARG_DURATION,	"milliseconds" },
 	{ "BLOB",	CMD_BLOB,	ARG_NUMBER,	"a byte count" },
 	{ "HELP",	CMD_HELP,	ARG_NONE,	NULL },
 	{ "QUIT",	CMD_QUIT,	ARG_NONE,	NULL },
@@ -50,6 +51,8 @@ static const struct command_def *command_lookup(const char *word, size_t len);
 static uint64_t	 command_limit(enum command_kind kind,
 		    const struct command_limits *limits);
 static bool	 parse_number(const char *s, size_t len, uint64_t max,
+		    uint64_t *out);
+static bool	 parse_duration(const char *s, size_t len, uint64_t max,
 		    uint64_t *out);
 static void	 sanitise(const char *word, size_t len, char *buf,
 		    size_t bufsz);
@@ -134,8 +137,11 @@ command_arg(const struct command_def *def, const char *rest, size_t restlen,
 		out->arglen = restlen;
 		break;
 	case ARG_NUMBER:
+	case ARG_DURATION:
 		max = command_limit(def->kind, limits);
-		if (!parse_number(rest, restlen, max, &out->number)) {
+		if (!(def->arg == ARG_NUMBER ?
+		    parse_number(rest, restlen, max, &out->number) :
+		    parse_duration(rest, restlen, max, &out->number))) {
 			out->number = 0;
 			snprintf(out->error, sizeof(out->error),
 			    "%s needs %s 0..%" PRIu64, def->name, def->unit,
@@ -224,6 +230,59 @@ parse_number(const char *s, size_t len, uint64_t max, uint64_t *out)
 	if (i == first || skip_blanks(s, i, len) != len || n > max)
 		return false;
 	*out = n;
+	return true;
+}
+
+/*
+ * A duration as the configuration writes one, in milliseconds: digits
+ * with a unit ms, s, m or h ("250ms", "10s"), or digits alone, which are
+ * milliseconds here. With s, m or h a decimal fraction may come before
+ * the unit if it makes whole milliseconds ("1.5s", not "1.0005s"); a
+ * plain number has none. Blanks around it; false on anything else, on
+ * overflow, or if > max.
+ */
+static bool
+parse_duration(const char *s, size_t len, uint64_t max, uint64_t *out)
+{
+	static const struct { const char *name; uint64_t ms; } units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+	};
+	size_t i, first, end, dot, u, ulen;
+	uint64_t whole, frac = 0, scale = 1, unit = 1;
+
+	first = skip_blanks(s, 0, len);
+	for (end = len; end > first && is_blank(s[end - 1]); end--)
+		;
+	for (i = first; i < end && s[i] >= '0' && s[i] <= '9'; i++)
+		;
+	for (dot = i; i < end && (s[i] == '.' || (i > dot &&
+	    s[i] >= '0' && s[i] <= '9')); i++)
+		;
+	ulen = end - i;
+	for (u = 0; ulen > 0 && u < sizeof(units) / sizeof(units[0]); u++)
+		if (strlen(units[u].name) == ulen &&
+		    memcmp(s + i, units[u].name, ulen) == 0)
+			break;
+	if (ulen > 0 && u == sizeof(units) / sizeof(units[0]))
+		return false;
+	if (ulen > 0)
+		unit = units[u].ms;
+	if (!parse_number(s + first, dot - first, UINT64_MAX, &whole))
+		return false;
+	if (i > dot) {
+		/* ".5": digits after the dot, and a unit to make it ms. */
+		if (i - dot < 2 || i - dot > 10 || unit == 1 ||
+		    !parse_number(s + dot + 1, i - dot - 1, UINT64_MAX, &frac))
+			return false;
+		for (u = dot + 1; u < i; u++)
+			scale *= 10;
+		if (frac * unit % scale != 0)
+			return false;
+	}
+	frac = frac * unit / scale;
+	if (frac > max || whole > (max - frac) / unit)
+		return false;
+	*out = whole * unit + frac;
 	return true;
 }
 
