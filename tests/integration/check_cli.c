@@ -60,6 +60,12 @@ START_TEST(test_help)
 	    strstr(r.out, "-l") != NULL, "%s: expected a usage text naming "
 	    "the options on stdout, got %s", flags[_i],
 	    harness_quote(r.out, strlen(r.out)));
+	/* The main usage's two lines together, then `forkline status`. */
+	ck_assert_msg(strstr(r.out, "[-a ADDR]\n                [--pid-file "
+	    "FILE]") != NULL && strstr(r.out, "upgrade]\n       forkline "
+	    "status ") != NULL, "%s: the usage of forkline status is not "
+	    "after both lines of the main usage: %s", flags[_i],
+	    harness_quote(r.out, strlen(r.out)));
 	run_result_free(&r);
 }
 END_TEST
