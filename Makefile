@@ -63,11 +63,15 @@ all: $(BIN)/forkline $(BIN)/forkline-bench
 deps:
 	@pkg-config --exists $(PKGS) $(TESTPKGS) 2>/dev/null || scripts/install-deps
 
-# The systemd tests also need systemd-analyze and systemd-socket-activate;
-# the scale-out test needs haproxy (it skips itself without it).
+# The systemd tests also need systemd-analyze and systemd-socket-activate,
+# and to boot systemd in a container systemd-nspawn and the system's own
+# python3 (the only one the container sees); the scale-out test needs
+# haproxy (it skips itself without it).
 test-deps: deps
 	@command -v systemd-analyze >/dev/null 2>&1 && \
 	    command -v systemd-socket-activate >/dev/null 2>&1 && \
+	    command -v systemd-nspawn >/dev/null 2>&1 && \
+	    test -x /usr/bin/python3 && \
 	    command -v haproxy >/dev/null 2>&1 || \
 	    scripts/install-deps --test-tools
 
