@@ -2,7 +2,8 @@
 #
 #   make            build bin/forkline
 #   make run        build and run in the foreground on the embedded defaults
-#   make check      build and run every unit and integration test
+#   make check      build and run every unit and integration test, the
+#                   short chaos runs and the units under a real systemd
 #   make build-tests  build everything make check runs, without running it
 #                   (make -j2 build-tests && make check: a parallel build,
 #                   then the tests one at a time, as their timing wants)
@@ -99,7 +100,10 @@ $(BUILD)/tests/integration/%: $(BUILD)/tests/integration/%.o $(SUPPORT_OBJS) $(L
 run: $(BIN)/forkline
 	$(BIN)/forkline
 
-check: unit integration check-chaos-short
+# What make check runs. The sanitizer builds run the first three
+# (tests/sanitize.mk): the last tests the units, not the code.
+CHECK_SUITES = unit integration check-chaos-short
+check: $(CHECK_SUITES) check-systemd-boot
 
 # The layers (docs/ARCHITECTURE.md, "Keeping the layers"): which includes
 # and which calls may cross from one folder to another, and no circle of
@@ -158,6 +162,7 @@ include tests/chaos/chaos.mk
 include tests/fuzz/fuzz.mk
 include bench/run.mk
 include tests/sanitize.mk
+include tests/systemd-boot/boot.mk
 
 # After the includes: CHAOS_BINS comes from tests/chaos/chaos.mk.
 build-tests: all $(UNIT_BINS) $(INTEG_BINS) $(CHAOS_BINS)
