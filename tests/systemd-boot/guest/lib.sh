@@ -29,6 +29,15 @@ check() {
 	say "ok: $what"
 }
 
+# all EXPR...: true when each EXPR, shell code run with eval, is. For
+# check: check "what" all '[ "$a" = 1 ]' '[ "$b" = 2 ]' (a plain
+# "check what [ a ] && [ b ]" would check only the first).
+all() {
+	for e in "$@"; do
+		eval "$e" || return 1
+	done
+}
+
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # wait_for SECONDS DESCRIPTION COMMAND...: poll COMMAND every 0.1 s.

@@ -25,7 +25,7 @@ journal forkline >"$TMP/journal"
 ready=$(grep -n -m1 -F 'master info: ready: 4 workers serving' "$TMP/journal" | cut -d: -f1)
 started=$(grep -n -m1 -F 'Started forkline.service' "$TMP/journal" | cut -d: -f1)
 check "\"ready: 4 workers serving\" (line ${ready:-none}) before \"Started\" (line ${started:-none})" \
-    [ -n "$ready" ] && [ -n "$started" ] && [ "$ready" -lt "$started" ]
+    all '[ -n "$ready" ]' '[ -n "$started" ]' '[ "$ready" -lt "$started" ]'
 
 status=$(prop forkline StatusText)
 say "StatusText=$status"
@@ -35,7 +35,7 @@ check "StatusText is forkline's STATUS= line" sh -c "echo '$status' | grep -Eqx 
 uid=$(prop forkline UID)
 mp=$(prop forkline MainPID)
 say "UID=$uid MainPID=$mp"
-check "the service has a transient uid" [ -n "$uid" ] && [ "$uid" != 0 ] && [ "$uid" != "[not set]" ]
+check "the service has a transient uid" all '[ -n "$uid" ]' '[ "$uid" != 0 ]' '[ "$uid" != "[not set]" ]'
 check "nss-systemd names it forkline" [ "$(getent passwd forkline | cut -d: -f3)" = "$uid" ]
 ps -o user,uid,gid,pid,ppid,args --ppid "$mp" -p "$mp"
 check "the master has 4 workers" [ "$(nworkers "$mp")" = 4 ]

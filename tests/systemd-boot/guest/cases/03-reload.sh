@@ -23,7 +23,7 @@ sleep 1		# the old generation drains under the load
 load_end reload
 check "the load ran ($ok requests answered)" [ "$ok" -gt 0 ]
 check "it spanned the reload: $byes BYE shutting down from draining workers" [ "$byes" -gt 0 ]
-check "no request failed ($failed failed, $refused refused)" [ "$failed" = 0 ] && [ "$refused" = 0 ]
+check "no request failed ($failed failed, $refused refused)" all '[ "$failed" = 0 ]' '[ "$refused" = 0 ]'
 
 journal forkline | grep -F "Got notification message from PID $mp (" |
     grep -v -e 'WATCHDOG=1)' -e '(STATUS=' >"$TMP/notes"
@@ -31,7 +31,7 @@ cat "$TMP/notes"
 reloading=$(grep -n -m1 -F '(RELOADING=1, MONOTONIC_USEC=' "$TMP/notes" | cut -d: -f1)
 ready=$(grep -n -F '(READY=1' "$TMP/notes" | cut -d: -f1 | tail -n 1)
 check "RELOADING=1 (line ${reloading:-none}) then READY=1 (line ${ready:-none}) from the master" \
-    [ -n "$reloading" ] && [ -n "$ready" ] && [ "$reloading" -lt "$ready" ]
+    all '[ -n "$reloading" ]' '[ -n "$ready" ]' '[ "$reloading" -lt "$ready" ]'
 check "the master is the same process" is_prop forkline MainPID "$mp"
 check "new connections are served by generation 2" sh -c \
     "$CLIENT send '$ADDR' 'INFO\nQUIT\n' | grep -q ' generation=2 '"

@@ -52,9 +52,9 @@ say "$starts starts, $lives masters gave up with 69 ($exits exits seen by system
     "$lines crash lines, $summaries summaries counting $more more crashes"
 check "5 starts (the unit's StartLimitBurst), the first and 4 by Restart=on-failure" [ "$starts" = 5 ]
 check "the 5th restart was refused" journal_has forkline "Scheduled restart job, restart counter is at 5."
-check "each of the 5 masters gave up with status 69" [ "$lives" = 5 ] && [ "$exits" = 5 ]
+check "each of the 5 masters gave up with status 69" all '[ "$lives" = 5 ]' '[ "$exits" = 5 ]'
 check "at most 4 crash lines per master ($lines in all)" [ "$lines" -le 20 ]
 check "the summaries count more crashes ($more) than they take lines ($summaries)" \
-    [ "$summaries" -ge 1 ] && [ "$more" -gt "$summaries" ]
+    all '[ "$summaries" -ge 1 ]' '[ "$more" -gt "$summaries" ]'
 check "fewer lines about crashes ($((lines + summaries))) than crashes ($((lines + more)))" \
     [ $((lines + summaries)) -lt $((lines + more)) ]

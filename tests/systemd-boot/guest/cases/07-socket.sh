@@ -31,9 +31,9 @@ check "systemctl restart forkline" systemctl restart forkline
 sleep 1		# the new master serves the load
 load_end restart
 new=$(prop forkline MainPID)
-check "a new master ($new, was $mp)" [ "$new" != "$mp" ] && [ "$new" != 0 ]
+check "a new master ($new, was $mp)" all '[ "$new" != "$mp" ]' '[ "$new" != 0 ]'
 check "the load ran ($ok requests)" [ "$ok" -gt 0 ]
 check "no connection refused ($refused) and no request failed ($failed)" \
-    [ "$refused" = 0 ] && [ "$failed" = 0 ]
+    all '[ "$refused" = 0 ]' '[ "$failed" = 0 ]'
 check "the new master took the same socket" sh -c "$CLIENT socket-fds $new | grep -qx '$ino'"
 check "the socket unit stayed up" systemctl is-active -q forkline.socket

@@ -27,13 +27,13 @@ while kill -0 "$mp" 2>/dev/null; do
 done
 say "ok: the old master left; the unit was active/running all along"
 new=$(prop forkline MainPID)
-check "MainPID is the new master ($new, was $mp)" [ "$new" != "$mp" ] && [ "$new" != 0 ]
+check "MainPID is the new master ($new, was $mp)" all '[ "$new" != "$mp" ]' '[ "$new" != 0 ]'
 check "the new master says so" journal_has forkline "upgrade: new master (pid $new) is serving; handing over"
 check "the pid file names it" [ "$(cat /run/forkline/forkline.pid)" = "$new" ]
 check "it has 4 workers" [ "$(nworkers "$new")" = 4 ]
 sleep 1		# the new master's workers serve the load
 load_end upgrade
 check "the load ran ($ok requests)" [ "$ok" -gt 0 ]
-check "no request failed ($failed failed, $refused refused)" [ "$failed" = 0 ] && [ "$refused" = 0 ]
+check "no request failed ($failed failed, $refused refused)" all '[ "$failed" = 0 ]' '[ "$refused" = 0 ]'
 check "still active" is_prop forkline ActiveState active
 check "serving" ping_ok

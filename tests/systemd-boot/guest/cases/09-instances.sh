@@ -22,7 +22,7 @@ a=$(prop forkline@a MainPID)
 b=$(prop forkline@b MainPID)
 say "forkline@a MainPID $a, forkline@b MainPID $b"
 check "both active" systemctl is-active -q forkline@a forkline@b
-check "two masters" [ "$a" != 0 ] && [ "$b" != 0 ] && [ "$a" != "$b" ]
+check "two masters" all '[ "$a" != 0 ]' '[ "$b" != 0 ]' '[ "$a" != "$b" ]'
 check "forkline@a read a.conf: 2 workers" [ "$(nworkers "$a")" = 2 ]
 check "forkline@b read b.conf: 3 workers" [ "$(nworkers "$b")" = 3 ]
 check "forkline@a speaks the line protocol on 7101" ping_ok 127.0.0.1:7101

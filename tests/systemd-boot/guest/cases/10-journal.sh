@@ -64,4 +64,4 @@ say "ok: a new access.log has a line after $n connections"
 ls -l "$LOG"
 check "access.log.1 kept the line from before the rename" grep -q . "$LOG/access.log.1"
 check "the new files belong to the service's user" \
-    [ "$(stat -c %u "$LOG/forkline.log")" = "$uid" ] && [ "$(stat -c %u "$LOG/access.log")" = "$uid" ]
+    all '[ "$(stat -c %u "$LOG/forkline.log")" = "$uid" ]' '[ "$(stat -c %u "$LOG/access.log")" = "$uid" ]'
