@@ -2,7 +2,8 @@
 #
 #   make            build bin/forkline
 #   make run        build and run in the foreground on the embedded defaults
-#   make check      build and run every unit and integration test, and lint
+#   make check      build and run every unit and integration test, the
+#                   short chaos runs, lint and the units under a real systemd
 #   make build-tests  build everything make check runs, without running it
 #                   (make -j2 build-tests && make check: a parallel build,
 #                   then the tests one at a time, as their timing wants)
@@ -63,11 +64,15 @@ all: $(BIN)/forkline $(BIN)/forkline-bench
 deps:
 	@pkg-config --exists $(PKGS) $(TESTPKGS) 2>/dev/null || scripts/install-deps
 
-# The systemd tests also need systemd-analyze and systemd-socket-activate;
-# the scale-out test needs haproxy (it skips itself without it).
+# The systemd tests also need systemd-analyze and systemd-socket-activate,
+# and to boot systemd in a container systemd-nspawn and the system's own
+# python3 (the only one the container sees); the scale-out test needs
+# haproxy (it skips itself without it).
 test-deps: deps
 	@command -v systemd-analyze >/dev/null 2>&1 && \
 	    command -v systemd-socket-activate >/dev/null 2>&1 && \
+	    command -v systemd-nspawn >/dev/null 2>&1 && \
+	    test -x /usr/bin/python3 && \
 	    command -v haproxy >/dev/null 2>&1 || \
 	    scripts/install-deps --test-tools
 
@@ -96,7 +101,11 @@ $(BUILD)/tests/integration/%: $(BUILD)/tests/integration/%.o $(SUPPORT_OBJS) $(L
 run: $(BIN)/forkline
 	$(BIN)/forkline
 
-check: unit integration check-chaos-short lint
+# What make check runs. The sanitizer builds run the first three
+# (tests/sanitize.mk): the last two check the layers and the units, not
+# the code's behaviour.
+CHECK_SUITES = unit integration check-chaos-short
+check: $(CHECK_SUITES) lint check-systemd-boot
 
 # The layers (docs/ARCHITECTURE.md, "Keeping the layers"): which includes
 # and which calls may cross from one folder to another, and no circle of
@@ -155,6 +164,7 @@ include tests/chaos/chaos.mk
 include tests/fuzz/fuzz.mk
 include bench/run.mk
 include tests/sanitize.mk
+include tests/systemd-boot/boot.mk
 
 # After the includes: CHAOS_BINS comes from tests/chaos/chaos.mk.
 build-tests: all $(UNIT_BINS) $(INTEG_BINS) $(CHAOS_BINS)
