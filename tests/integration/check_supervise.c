@@ -374,12 +374,18 @@ START_TEST(test_killing_not_serving)
 	struct server	 s;
 	pid_t		 pids[2];
 	double		 idle = -1;
-	int		 port = harness_free_port(), status;
+	int		 port = harness_free_port(), status, i;
 
 	snprintf(admin, sizeof(admin), "127.0.0.1:%d", port);
 	start_with_config(&s, killing_conf, extra, true);
 	server_wait_workers(&s, 2, pids);
-	text = admin_get(port, "/healthz", &status);
+	/* Healthy once both report ready (the harness's probe needed one). */
+	for (i = 0, text = NULL, status = 0; i < 200 && status != 200; i++) {
+		free(text);
+		if (i > 0)
+			harness_sleep_ms(25);
+		text = admin_get(port, "/healthz", &status);
+	}
 	ck_assert_msg(status == 200, "/healthz before the hang: %d %s",
 	    status, text != NULL ? text : "(no answer)");
 	free(text);
