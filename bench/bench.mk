@@ -25,11 +25,3 @@ $(BENCH_LIB): $(BENCH_LIB_OBJS)
 
 # The unit rule links $^: these add the bench library to it.
 $(BENCH_UNIT_BINS): $(BENCH_LIB)
-
-# bench/floor.c, the bare prefork loop make bench compares forkline with:
-# built here, with the project's warnings, for bench/run to find.
-FLOOR_BIN	= $(BUILD)/bench/floor
-
-$(FLOOR_BIN): bench/floor.c | deps
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<

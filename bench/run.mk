@@ -13,10 +13,8 @@
 
 bench:
 	scripts/install-deps --bench
-	$(MAKE) $(BIN)/forkline $(BIN)/forkline-bench $(FLOOR_BIN)
-	BUILD=$(abspath $(BUILD)) FORKLINE_BIN=$(abspath $(BIN))/forkline \
-	    FORKLINE_BENCH_BIN=$(abspath $(BIN))/forkline-bench \
-	    bench/run $(if $(filter-out 0 no,$(PEERS)),--peers) $(BENCH_ARGS)
+	$(MAKE) bin/forkline bin/forkline-bench
+	bench/run $(if $(filter-out 0 no,$(PEERS)),--peers) $(BENCH_ARGS)
 
 # Memory per worker and forkline from 64 to 4096 connections (bench/scale),
 # and system calls per request (bench/syscalls, needs strace).
