@@ -7,14 +7,24 @@
 #   make bench-syscalls         system calls per request (strace)
 #
 # Installs the peers and gnuplot first (scripts/install-deps --bench), then
-# builds the server and the load generator, in that order.
+# builds the server, the load generator and the floor, in that order.
 
 .PHONY: bench
 
 bench:
 	scripts/install-deps --bench
-	$(MAKE) bin/forkline bin/forkline-bench
-	bench/run $(if $(filter-out 0 no,$(PEERS)),--peers) $(BENCH_ARGS)
+	$(MAKE) bin/forkline bin/forkline-bench $(FLOOR)
+	bench/run $(if $(filter-out 0 no,$(PEERS)),--peers) --floor $(FLOOR) \
+	    $(BENCH_ARGS)
+
+# The floor, bench/run's least prefork server (bench/floor.c): one file,
+# nothing linked, the project's warnings.
+FLOOR	= $(BUILD)/bench/floor
+
+$(FLOOR): bench/floor.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(EXTRA_CFLAGS) \
+	    $(LDFLAGS) -o $@ bench/floor.c
 
 # Memory per worker and forkline from 64 to 4096 connections (bench/scale),
 # and system calls per request (bench/syscalls, needs strace).
