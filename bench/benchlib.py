@@ -169,10 +169,10 @@ class Server:
             os.environ["LISTEN_PID"] = str(os.getpid())
             # What close_fds would do, which would close fd 3 too: nothing
             # else this script inherited passes on to the server.
-            for name in os.listdir("/proc/self/fd"):
-                if int(name) > 3:
+            for entry in os.listdir("/proc/self/fd"):
+                if int(entry) > 3:
                     try:
-                        os.set_inheritable(int(name), False)
+                        os.set_inheritable(int(entry), False)
                     except OSError:
                         pass            # the listing's own descriptor
 
