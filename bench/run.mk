@@ -3,18 +3,45 @@
 #   make bench                  forkline alone
 #   make bench PEERS=1          with floor, Apache (prefork + mod_echo), redis
 #   make bench BENCH_ARGS='--only rr-c64 --repeat 5 --markdown out.md'
+#   make bench-compare COMPARE=/other/bin/forkline
+#                               A/B: bin/forkline against another binary
 #   make bench-scale            memory per worker; 64 to 4096 connections
 #   make bench-syscalls         system calls per request (strace)
 #
 # Installs the peers and gnuplot first (scripts/install-deps --bench), then
-# builds the server and the load generator, in that order.
+# builds the server, the load generator and the floor, in that order.
 
 .PHONY: bench
 
 bench:
 	scripts/install-deps --bench
+	$(MAKE) bin/forkline bin/forkline-bench $(FLOOR)
+	bench/run $(if $(filter-out 0 no,$(PEERS)),--peers) --floor $(FLOOR) \
+	    $(BENCH_ARGS)
+
+# The floor, bench/run's least prefork server (bench/floor.c): one file,
+# nothing linked, the project's warnings.
+FLOOR	= $(BUILD)/bench/floor
+
+$(FLOOR): bench/floor.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(EXTRA_CFLAGS) \
+	    $(LDFLAGS) -o $@ bench/floor.c
+
+# An A/B run of two forkline binaries (bench/run --compare): bin/forkline
+# and COMPARE, configured alike, alternating round by round over the
+# scenarios of COMPARE_SCENARIOS, with their paired ratios. BENCH_ARGS as
+# for make bench: BENCH_ARGS='--repeat 5 --seconds 3'.
+.PHONY: bench-compare
+
+COMPARE_SCENARIOS = rr-c16,rr-c64,rr-c256,connect-c16,stream-c4
+
+bench-compare:
+	@test -n "$(COMPARE)" || { echo "usage: make bench-compare" \
+	    "COMPARE=/path/to/other/bin/forkline" >&2; exit 2; }
+	scripts/install-deps --bench
 	$(MAKE) bin/forkline bin/forkline-bench
-	bench/run $(if $(filter-out 0 no,$(PEERS)),--peers) $(BENCH_ARGS)
+	bench/run --compare $(COMPARE) --only $(COMPARE_SCENARIOS) $(BENCH_ARGS)
 
 # Memory per worker and forkline from 64 to 4096 connections (bench/scale),
 # and system calls per request (bench/syscalls, needs strace).
