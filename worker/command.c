@@ -247,7 +247,7 @@ parse_duration(const char *s, size_t len, uint64_t max, uint64_t *out)
 	static const struct { const char *name; uint64_t ms; } units[] = {
 		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
 	};
-	size_t i, first, end, dot, u, ulen;
+	size_t i, first, end, dot, fend, u, ulen;
 	uint64_t whole, frac = 0, scale = 1, unit = 1;
 
 	first = skip_blanks(s, 0, len);
@@ -270,11 +270,20 @@ parse_duration(const char *s, size_t len, uint64_t max, uint64_t *out)
 	if (!parse_number(s + first, dot - first, UINT64_MAX, &whole))
 		return false;
 	if (i > dot) {
-		/* ".5": digits after the dot, and a unit to make it ms. */
-		if (i - dot < 2 || i - dot > 10 || unit == 1 ||
-		    !parse_number(s + dot + 1, i - dot - 1, UINT64_MAX, &frac))
+		/*
+		 * ".5": digits after the dot, and a unit to make it ms.
+		 * Trailing zeros say nothing ("1.50s" is "1.5s"); past them,
+		 * more than 7 digits never make whole milliseconds of an
+		 * hour, so 9 keep frac * unit far from overflow.
+		 */
+		if (i - dot < 2 || unit == 1)
 			return false;
-		for (u = dot + 1; u < i; u++)
+		for (fend = i; fend > dot + 2 && s[fend - 1] == '0'; fend--)
+			;
+		if (fend - dot > 10 || !parse_number(s + dot + 1,
+		    fend - dot - 1, UINT64_MAX, &frac))
+			return false;
+		for (u = dot + 1; u < fend; u++)
 			scale *= 10;
 		if (frac * unit % scale != 0)
 			return false;

@@ -44,6 +44,8 @@ static bool	 word_is(const char *word, size_t len, const char *name);
 static bool	 only_blanks(const char *s, size_t len);
 static bool	 ref_number(const char *s, size_t len, uint64_t max,
 		    uint64_t *out);
+static bool	 ref_duration(const char *s, size_t len, uint64_t max,
+		    uint64_t *out);
 static void	 check_same(const struct command *a, const char *line_a,
 		    const struct command *b, const char *line_b);
 
@@ -185,7 +187,7 @@ reference(const char *line, size_t len, const struct command_limits *limits,
 		e->argoff = argoff;
 		break;
 	case CMD_SLEEP:
-		if (!ref_number(rest, restlen, limits->max_sleep_ms,
+		if (!ref_duration(rest, restlen, limits->max_sleep_ms,
 		    &e->number))
 			return;
 		break;
@@ -246,6 +248,73 @@ ref_number(const char *s, size_t len, uint64_t max, uint64_t *out)
 	if (digits == 0 || !only_blanks(s + i, len - i) || v > max)
 		return false;
 	*out = v;
+	return true;
+}
+
+/*
+ * Blanks, a duration, blanks: digits, then optionally a point and digits,
+ * then a unit ms, s, m or h or none (milliseconds). A fraction needs s, m
+ * or h and must come to whole milliseconds. Computed in 128 bits from the
+ * value as written, not the way command.c does it.
+ */
+static bool
+ref_duration(const char *s, size_t len, uint64_t max, uint64_t *out)
+{
+	static const struct { const char *suffix; uint64_t ms; } units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+	};
+	size_t first = 0, end = len, i, u, n, point, sig;
+	unsigned __int128 whole = 0, frac = 0, scale = 1, unit = 1, total;
+	bool has_unit = false;
+
+	while (first < len && (s[first] == ' ' || s[first] == '\t'))
+		first++;
+	while (end > first && (s[end - 1] == ' ' || s[end - 1] == '\t'))
+		end--;
+	for (u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
+		n = strlen(units[u].suffix);
+		if (end - first > n &&
+		    memcmp(s + end - n, units[u].suffix, n) == 0) {
+			unit = units[u].ms;
+			end -= n;
+			has_unit = true;
+			break;
+		}
+	}
+	for (point = first; point < end && s[point] != '.'; point++)
+		;
+	if (point == first)
+		return false;
+	for (i = first; i < point; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		whole = whole * 10 + (unsigned)(s[i] - '0');
+		if (whole > max)
+			return false;
+	}
+	if (point < end) {
+		if (!has_unit || unit == 1 || point + 1 == end)
+			return false;
+		for (i = point + 1, sig = i; i < end; i++) {
+			if (s[i] < '0' || s[i] > '9')
+				return false;
+			if (s[i] != '0')
+				sig = i + 1;
+		}
+		/* Over 30 digits that matter are never whole ms (7 are not). */
+		if (sig - point - 1 > 30)
+			return false;
+		for (i = point + 1; i < sig; i++) {
+			frac = frac * 10 + (unsigned)(s[i] - '0');
+			scale *= 10;
+		}
+		if (frac * unit % scale != 0)
+			return false;
+	}
+	total = whole * unit + frac * unit / scale;
+	if (total > max)
+		return false;
+	*out = (uint64_t)total;
 	return true;
 }
 
