@@ -273,16 +273,22 @@ server_workers(const struct server *s, pid_t *out, int max)
 	return ps_children(s->pid, out, max);
 }
 
+/*
+ * pid is a live child of the master. Asked of the process itself, not of
+ * the master's children list, which the kernel may return short while
+ * another child is being forked or reaped (a crashing worker's restart).
+ */
 bool
 server_is_worker(const struct server *s, pid_t pid)
 {
-	pid_t	 pids[HARNESS_MAX_PIDS];
-	int	 i, n = server_workers(s, pids, HARNESS_MAX_PIDS);
+	char		 buf[512];
+	const char	*fields = proc_stat_fields(pid, buf, sizeof(buf));
+	char		 state;
+	long		 ppid;
 
-	for (i = 0; i < n; i++)
-		if (pids[i] == pid)
-			return true;
-	return false;
+	if (fields == NULL || sscanf(fields, "%c %ld", &state, &ppid) != 2)
+		return false;
+	return ppid == (long)s->pid && state != 'Z' && state != 'X';
 }
 
 bool
