@@ -38,7 +38,7 @@ WARNINGS = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 # Recursive (=) on purpose: pkg-config runs when a recipe needs the flags,
 # which is after the deps target has installed what was missing.
 PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS    = $(shell pkg-config --libs $(PKGS))
+PKG_LIBS    = $(shell pkg-config --libs $(PKGS)) -lm
 TEST_CFLAGS = $(shell pkg-config --cflags $(TESTPKGS))
 TEST_LIBS   = $(shell pkg-config --libs $(TESTPKGS))
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DFORKLINE_VERSION='"$(VERSION)"' -I. \

@@ -37,6 +37,32 @@ static const uint32_t health_latency_bounds_us[HEALTH_LATENCY_BUCKETS - 1] = {
 	250000, 500000, 1000000, 2500000, 5000000, 10000000,
 };
 
+/*
+ * Faults injected on purpose ([faults], docs/FAULTS.md), counted by kind.
+ * latency counts delayed replies and bandwidth trickled ones.
+ */
+enum health_fault {
+	HEALTH_FAULT_LATENCY,
+	HEALTH_FAULT_RESET,
+	HEALTH_FAULT_STALL,
+	HEALTH_FAULT_ERROR,
+	HEALTH_FAULT_CLOSE,
+	HEALTH_FAULT_BANDWIDTH,
+	HEALTH_FAULT_CRASH,
+	HEALTH_FAULT_KINDS,
+};
+
+static inline const char *
+health_fault_name(unsigned kind)
+{
+	static const char *const names[HEALTH_FAULT_KINDS] = {
+		"latency", "reset", "stall", "error", "close", "bandwidth",
+		"crash",
+	};
+
+	return kind < HEALTH_FAULT_KINDS ? names[kind] : "invalid";
+}
+
 /* Flags. */
 #define HEALTH_WANTS_RECYCLE	0x1	/* reached max_requests or max_rss */
 
@@ -57,6 +83,7 @@ struct health_report {
 	uint64_t	 max_rss_kb;
 	uint64_t	 latency[HEALTH_LATENCY_BUCKETS];	/* not cumulative */
 	uint64_t	 latency_sum_us;
+	uint64_t	 faults[HEALTH_FAULT_KINDS];	/* cumulative */
 	char		 peer[48];	/* busy: "[v6]:port" fits; else "" */
 };
 

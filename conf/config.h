@@ -40,6 +40,36 @@ enum conf_pool_mode {
 	CONF_POOL_DYNAMIC,	/* between min_spare idle and max in all */
 };
 
+/* How a fault's delay is drawn (docs/FAULTS.md, "Delays"). */
+enum conf_distribution {
+	CONF_DIST_FIXED,
+	CONF_DIST_UNIFORM,
+	CONF_DIST_NORMAL,
+	CONF_DIST_EXPONENTIAL,
+	CONF_DIST_PARETO,
+};
+
+#define CONF_PPM_ONE	1000000	/* a probability of 1, in millionths */
+
+/*
+ * [faults]: what a worker injects (docs/FAULTS.md). Probabilities are in
+ * millionths. A connection's FAULT command sets its own copy, with the
+ * same keys, through conf_faults_set (conf/faults.c).
+ */
+struct conf_faults {
+	int64_t		 latency_ms;
+	int64_t		 jitter_ms;
+	enum conf_distribution distribution;
+	int		 reset_ppm;
+	int		 stall_ppm;
+	int		 error_ppm;
+	int		 close_ppm;
+	int		 crash_ppm;
+	size_t		 bandwidth;		/* bytes/s; 0: no limit */
+	int		 seed;			/* 0: the master chooses */
+	bool		 allow_client;
+};
+
 struct conf {
 	/* [server] */
 	char		 listen[CONF_LISTEN_MAX][CONF_ADDR_MAX];
@@ -86,6 +116,9 @@ struct conf {
 
 	/* [admin] */
 	char		 admin_listen[CONF_ADDR_MAX];	/* "off" */
+
+	/* [faults] */
+	struct conf_faults faults;
 };
 
 void	 conf_defaults(struct conf *conf);
@@ -144,6 +177,31 @@ void	 conf_print(const struct conf *conf, FILE *out);
 
 const char *conf_protocol_name(enum conf_protocol protocol);
 const char *conf_pool_mode_name(enum conf_pool_mode mode);
+const char *conf_distribution_name(enum conf_distribution dist);
+
+/*
+ * faults.c: a set of faults on its own, for the FAULT command and the log.
+ *
+ * conf_faults_set sets one key of [faults] (not allow_client) from text,
+ * with the file's syntax; -1 with "KEY: reason" in err and f unchanged.
+ * conf_faults_check is what spans the keys (jitter against latency and
+ * the distribution): 0, or -1 with the reason. conf_faults_any says
+ * whether any fault is on; conf_faults_format writes "latency=20ms
+ * jitter=5ms ..." (every key with all, else only those that are on, or
+ * "off").
+ */
+int	 conf_faults_set(struct conf_faults *f, const char *key,
+	    const char *value, char *err, size_t errlen);
+int	 conf_faults_check(const struct conf_faults *f, char *err,
+	    size_t errlen);
+bool	 conf_faults_any(const struct conf_faults *f);
+void	 conf_faults_format(const struct conf_faults *f, bool all, char *buf,
+	    size_t len);
+/* Every key conf_faults_set takes, space-separated. */
+extern const char conf_faults_keys[];
+/* Are two configurations the same but for [faults]? And [faults]? */
+bool	 conf_same_but_faults(const struct conf *a, const struct conf *b);
+bool	 conf_same_faults(const struct conf *a, const struct conf *b);
 
 /*
  * Value parsers, exposed for tests. Durations: a number with a unit

@@ -2,6 +2,7 @@
  * keys: the key table, the embedded defaults, and setting one key from
  * text with its range checked and its error written. See keys.h.
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -32,7 +33,7 @@ static void	 format_example(const struct conf_key *key, char *buf,
 		    size_t len);
 
 const char *const conf_sections[] = {
-	"server", "workers", "connection", "log", "admin",
+	"server", "workers", "connection", "log", "admin", "faults",
 };
 const size_t conf_nsections = sizeof(conf_sections) / sizeof(conf_sections[0]);
 
@@ -97,6 +98,24 @@ const struct conf_key conf_keys[] = {
 	STRKEY("log", "access_log", access_log, conf_check_access_log),
 	STRKEY_CANON("admin", "listen", admin_listen,
 	    conf_check_admin_listen, conf_canon_admin_listen),
+	KEY("faults", "latency", CONF_T_DURATION, 0, HOUR, faults.latency_ms),
+	KEY("faults", "jitter", CONF_T_DURATION, 0, HOUR, faults.jitter_ms),
+	KEY("faults", "distribution", CONF_T_DISTRIBUTION,
+	    CONF_DIST_FIXED, CONF_DIST_PARETO, faults.distribution),
+	KEY("faults", "reset", CONF_T_PROBABILITY, 0, CONF_PPM_ONE,
+	    faults.reset_ppm),
+	KEY("faults", "stall", CONF_T_PROBABILITY, 0, CONF_PPM_ONE,
+	    faults.stall_ppm),
+	KEY("faults", "error", CONF_T_PROBABILITY, 0, CONF_PPM_ONE,
+	    faults.error_ppm),
+	KEY("faults", "close", CONF_T_PROBABILITY, 0, CONF_PPM_ONE,
+	    faults.close_ppm),
+	KEY("faults", "bandwidth", CONF_T_SIZE, 0, 1024LL * MIB,
+	    faults.bandwidth),
+	KEY("faults", "crash", CONF_T_PROBABILITY, 0, CONF_PPM_ONE,
+	    faults.crash_ppm),
+	KEY("faults", "seed", CONF_T_INT, 0, INT_MAX, faults.seed),
+	KEY("faults", "allow_client", CONF_T_BOOL, 0, 1, faults.allow_client),
 };
 const size_t conf_nkeys = sizeof(conf_keys) / sizeof(conf_keys[0]);
 
@@ -136,6 +155,7 @@ conf_defaults(struct conf *conf)
 	snprintf(conf->log_target, sizeof(conf->log_target), "stderr");
 	snprintf(conf->access_log, sizeof(conf->access_log), "off");
 	snprintf(conf->admin_listen, sizeof(conf->admin_listen), "off");
+	conf->faults.distribution = CONF_DIST_UNIFORM;
 }
 
 int
@@ -266,6 +286,10 @@ conf_get(const struct conf *conf, const struct conf_key *key)
 		return *(const enum conf_pool_mode *)field;
 	case CONF_T_BOOL:
 		return *(const bool *)field;
+	case CONF_T_PROBABILITY:
+		return *(const int *)field;
+	case CONF_T_DISTRIBUTION:
+		return *(const enum conf_distribution *)field;
 	case CONF_T_STRING:
 		break;
 	case CONF_T_LISTEN:
@@ -392,6 +416,12 @@ put(struct conf *conf, const struct conf_key *key, int64_t v)
 		break;
 	case CONF_T_BOOL:
 		*(bool *)field = v != 0;
+		break;
+	case CONF_T_PROBABILITY:
+		*(int *)field = (int)v;
+		break;
+	case CONF_T_DISTRIBUTION:
+		*(enum conf_distribution *)field = (enum conf_distribution)v;
 		break;
 	case CONF_T_STRING:
 		break;

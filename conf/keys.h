@@ -39,6 +39,8 @@ enum conf_type {
 	CONF_T_POOLMODE,	/* enum conf_pool_mode */
 	CONF_T_BOOL,		/* bool: yes or no */
 	CONF_T_STRING,		/* char[max + 1], checked by the key's check */
+	CONF_T_PROBABILITY,	/* int, millionths: "5%", "0.05" */
+	CONF_T_DISTRIBUTION,	/* enum conf_distribution */
 };
 
 enum parse_result {
@@ -65,6 +67,9 @@ struct conf_typeinfo {
 	bool			 example;	/* show "e.g. DEFAULT" */
 	int			(*parse_name)(const char *, int64_t *);
 	const char		*(*name)(int64_t);
+	/* Numbers with a syntax of their own (probabilities): both set. */
+	enum parse_result	(*parse)(const char *, int64_t *);
+	void			(*format)(int64_t, char *, size_t);
 };
 
 struct conf_key {

@@ -15,13 +15,27 @@ static int	 validate_listen(const struct conf *conf, char *err,
 		    size_t errlen);
 static int	 validate_workers(const struct conf *conf, char *err,
 		    size_t errlen);
+static int	 validate_faults(const struct conf *conf, char *err,
+		    size_t errlen);
 
 int
 conf_validate(const struct conf *conf, char *err, size_t errlen)
 {
-	if (validate_listen(conf, err, errlen) == -1)
+	if (validate_listen(conf, err, errlen) == -1 ||
+	    validate_workers(conf, err, errlen) == -1)
 		return -1;
-	return validate_workers(conf, err, errlen);
+	return validate_faults(conf, err, errlen);
+}
+
+static int
+validate_faults(const struct conf *conf, char *err, size_t errlen)
+{
+	char why[CONF_ERR_MAX];
+
+	if (conf_faults_check(&conf->faults, why, sizeof(why)) == 0)
+		return 0;
+	conf_err(err, errlen, "[faults] %s", why);
+	return -1;
 }
 
 /*

@@ -34,6 +34,10 @@ static int	 poolmode_parse(const char *name, int64_t *out);
 static const char *poolmode_name(int64_t v);
 static int	 bool_parse(const char *name, int64_t *out);
 static const char *bool_name(int64_t v);
+static int	 distribution_parse(const char *name, int64_t *out);
+static const char *distribution_name(int64_t v);
+static enum parse_result probability_parse(const char *text, int64_t *out);
+static void	 probability_format(int64_t ppm, char *buf, size_t len);
 static bool	 is_bare_port(const char *v);
 
 static const struct conf_unit plain_units[] = {
@@ -62,20 +66,29 @@ static const struct conf_unit size_units[] = {
 };
 
 const struct conf_typeinfo conf_types[] = {
-	[CONF_T_LISTEN] = { "an address", 0, NULL, false, NULL, NULL },
-	[CONF_T_PROTOCOL] = { "a protocol", 0, NULL, false,
-	    protocol_parse, protocol_name },
-	[CONF_T_INT] = { "an integer", 10, plain_units, false, NULL, NULL },
-	[CONF_T_MODE] = { "an octal mode", 8, plain_units, true, NULL, NULL },
-	[CONF_T_DURATION] = { "a duration", 10, duration_units, true,
-	    NULL, NULL },
-	[CONF_T_SIZE] = { "a size", 10, size_units, true, NULL, NULL },
-	[CONF_T_LOGLEVEL] = { "a log level", 0, NULL, false,
-	    loglevel_parse, loglevel_name },
-	[CONF_T_POOLMODE] = { "a pool mode", 0, NULL, false,
-	    poolmode_parse, poolmode_name },
-	[CONF_T_BOOL] = { "yes or no", 0, NULL, false, bool_parse, bool_name },
-	[CONF_T_STRING] = { "a string", 0, NULL, false, NULL, NULL },
+	[CONF_T_LISTEN] = { .noun = "an address" },
+	[CONF_T_PROTOCOL] = { .noun = "a protocol",
+	    .parse_name = protocol_parse, .name = protocol_name },
+	[CONF_T_INT] = { .noun = "an integer", .base = 10,
+	    .units = plain_units },
+	[CONF_T_MODE] = { .noun = "an octal mode", .base = 8,
+	    .units = plain_units, .example = true },
+	[CONF_T_DURATION] = { .noun = "a duration", .base = 10,
+	    .units = duration_units, .example = true },
+	[CONF_T_SIZE] = { .noun = "a size", .base = 10, .units = size_units,
+	    .example = true },
+	[CONF_T_LOGLEVEL] = { .noun = "a log level",
+	    .parse_name = loglevel_parse, .name = loglevel_name },
+	[CONF_T_POOLMODE] = { .noun = "a pool mode",
+	    .parse_name = poolmode_parse, .name = poolmode_name },
+	[CONF_T_BOOL] = { .noun = "yes or no", .parse_name = bool_parse,
+	    .name = bool_name },
+	[CONF_T_STRING] = { .noun = "a string" },
+	[CONF_T_PROBABILITY] = { .noun = "a probability", .base = 10,
+	    .example = true, .parse = probability_parse,
+	    .format = probability_format },
+	[CONF_T_DISTRIBUTION] = { .noun = "a distribution",
+	    .parse_name = distribution_parse, .name = distribution_name },
 };
 
 static const char *const protocol_names[] = {
@@ -86,6 +99,14 @@ static const char *const protocol_names[] = {
 static const char *const poolmode_names[] = {
 	[CONF_POOL_STATIC] = "static",
 	[CONF_POOL_DYNAMIC] = "dynamic",
+};
+
+static const char *const distribution_names[] = {
+	[CONF_DIST_FIXED] = "fixed",
+	[CONF_DIST_UNIFORM] = "uniform",
+	[CONF_DIST_NORMAL] = "normal",
+	[CONF_DIST_EXPONENTIAL] = "exponential",
+	[CONF_DIST_PARETO] = "pareto",
 };
 
 int
@@ -125,11 +146,22 @@ conf_pool_mode_name(enum conf_pool_mode mode)
 	return poolmode_names[mode];
 }
 
+const char *
+conf_distribution_name(enum conf_distribution dist)
+{
+	if ((size_t)dist >= sizeof(distribution_names) /
+	    sizeof(distribution_names[0]))
+		return "unknown";
+	return distribution_names[dist];
+}
+
 enum parse_result
 conf_parse_value(enum conf_type type, const char *text, int64_t *out)
 {
 	const struct conf_typeinfo *t = &conf_types[type];
 
+	if (t->parse != NULL)
+		return t->parse(text, out);
 	if (t->parse_name != NULL)
 		return t->parse_name(text, out) == 0 ? PARSE_OK : PARSE_BAD;
 	return parse_number(text, t->base, t->units, INT64_MAX, out);
@@ -143,6 +175,10 @@ conf_format_value(enum conf_type type, int64_t v, char *buf, size_t len)
 
 	if (t->name != NULL) {
 		snprintf(buf, len, "%s", t->name(v));
+		return;
+	}
+	if (t->format != NULL) {
+		t->format(v, buf, len);
 		return;
 	}
 	if (t->base == 8) {
@@ -368,6 +404,89 @@ static const char *
 bool_name(int64_t v)
 {
 	return v ? "yes" : "no";
+}
+
+static int
+distribution_parse(const char *name, int64_t *out)
+{
+	return name_index(distribution_names, sizeof(distribution_names) /
+	    sizeof(distribution_names[0]), name, out);
+}
+
+static const char *
+distribution_name(int64_t v)
+{
+	return conf_distribution_name((enum conf_distribution)v);
+}
+
+/*
+ * A probability in millionths: digits, an optional fraction, then "%" or
+ * nothing (a fraction of one): "5%", "0.25%", "0.05", "1". Trailing zeros
+ * of the fraction do not count; what is left must be a whole number of
+ * millionths. PARSE_RANGE for a well-formed value above 100 %.
+ */
+static enum parse_result
+probability_parse(const char *text, int64_t *out)
+{
+	const char *p = text, *frac = NULL, *end;
+	uint64_t whole = 0, v;
+	int scale, digits = 0, i;
+
+	for (; *p >= '0' && *p <= '9'; p++)
+		if ((whole = whole * 10 + (uint64_t)(*p - '0')) > 1000000)
+			whole = 1000001;	/* out of range either way */
+	if (p == text)
+		return PARSE_BAD;
+	if (*p == '.') {
+		frac = ++p;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (p == frac)
+			return PARSE_BAD;
+	}
+	end = p;
+	if (strcmp(p, "%") == 0)
+		scale = 4;		/* 1 % = 10^4 millionths */
+	else if (*p == '\0')
+		scale = 6;
+	else
+		return PARSE_BAD;
+	if (frac != NULL)
+		for (p = end; p > frac && p[-1] == '0'; p--)
+			;
+	digits = frac == NULL ? 0 : (int)(p - frac);
+	if (digits > scale)
+		return PARSE_BAD;	/* finer than a millionth */
+	v = whole;
+	for (i = 0; i < scale; i++)
+		v = v * 10 + (uint64_t)(i < digits ? frac[i] - '0' : 0);
+	if (v > CONF_PPM_ONE)
+		return PARSE_RANGE;
+	*out = (int64_t)v;
+	return PARSE_OK;
+}
+
+/* As a percentage, with no more digits than it needs: "0", "0.25%". */
+static void
+probability_format(int64_t ppm, char *buf, size_t len)
+{
+	int digits = 4;
+	int64_t frac = ppm % 10000;
+
+	if (ppm == 0) {
+		snprintf(buf, len, "0");
+		return;
+	}
+	if (frac == 0) {
+		snprintf(buf, len, "%" PRId64 "%%", ppm / 10000);
+		return;
+	}
+	while (frac % 10 == 0) {
+		frac /= 10;
+		digits--;
+	}
+	snprintf(buf, len, "%" PRId64 ".%0*" PRId64 "%%", ppm / 10000,
+	    digits, frac);
 }
 
 /* Decimal 0..65535 and nothing else. */

@@ -16,6 +16,11 @@ static void	 json_string(struct evbuffer *, const char *, size_t);
 static void	 text_printable(struct evbuffer *, const char *, size_t);
 static int64_t	 wall_ms(void);
 static bool	 shows_peer(const struct slot *);
+static void	 status_faults(const struct core *, const struct totals *,
+		    struct evbuffer *);
+static void	 text_faults(const struct core *, const struct totals *,
+		    struct evbuffer *);
+static void	 metrics_faults(const struct totals *, struct evbuffer *);
 
 const char *
 admin_health_problem(const struct core *core, const struct supervisor *sup)
@@ -118,8 +123,8 @@ status_pool(const struct core *core, const struct supervisor *sup,
 }
 
 static void
-status_totals(const struct supervisor *sup, const struct totals *t,
-    struct evbuffer *b)
+status_totals(const struct core *core, const struct supervisor *sup,
+    const struct totals *t, struct evbuffer *b)
 {
 	enum stop_reason why;
 
@@ -131,7 +136,26 @@ status_totals(const struct supervisor *sup, const struct totals *t,
 	for (why = STOP_NONE; why < STOP_NREASONS; why++)
 		evbuffer_add_printf(b, "%s\"%s\":%" PRIu64, why > STOP_NONE ?
 		    "," : "", stop_reason_name(why), sup->exits[why]);
-	evbuffer_add_printf(b, "}},");
+	evbuffer_add_printf(b, "},");
+	status_faults(core, t, b);
+	evbuffer_add_printf(b, "},");
+}
+
+/* What [faults] holds now, and what was injected (docs/FAULTS.md). */
+static void
+status_faults(const struct core *core, const struct totals *t,
+    struct evbuffer *b)
+{
+	char list[256];
+	unsigned k;
+
+	conf_faults_format(&core->conf.faults, false, list, sizeof(list));
+	evbuffer_add_printf(b, "\"faults\":\"%s\",\"faults_injected\":{",
+	    list);
+	for (k = 0; k < HEALTH_FAULT_KINDS; k++)
+		evbuffer_add_printf(b, "%s\"%s\":%" PRIu64, k > 0 ? "," : "",
+		    health_fault_name(k), t->faults[k]);
+	evbuffer_add_printf(b, "}");
 }
 
 static void
@@ -171,7 +195,7 @@ admin_status_json(const struct core *core, const struct supervisor *sup,
 	supervise_totals(sup, &t);
 	status_server(core, b);
 	status_pool(core, sup, b);
-	status_totals(sup, &t, b);
+	status_totals(core, sup, &t, b);
 	evbuffer_add_printf(b, "\"workers\":[");
 	while ((s = supervise_next(sup, s)) != NULL) {
 		status_worker(s, now, wall, first, b);
@@ -205,9 +229,32 @@ text_header(const struct core *core, const struct supervisor *sup,
 	    supervise_count(sup, SLOT_KILLING, 0), listeners_queued(core));
 	evbuffer_add_printf(b, "totals: %" PRIu64 " connections, %" PRIu64
 	    " requests, %" PRIu64 " bytes in, %" PRIu64 " bytes out, %u "
-	    "restarts%s\n\n", t->connections, t->requests, t->bytes_in,
+	    "restarts%s\n", t->connections, t->requests, t->bytes_in,
 	    t->bytes_out, sup->restarts, sup->crashloop.looping ?
 	    ", CRASH LOOP" : "");
+	text_faults(core, t, b);
+	evbuffer_add_printf(b, "\n");
+}
+
+/* A line for faults, once any is on or was injected. */
+static void
+text_faults(const struct core *core, const struct totals *t,
+    struct evbuffer *b)
+{
+	char list[256];
+	uint64_t all = 0;
+	unsigned k;
+
+	for (k = 0; k < HEALTH_FAULT_KINDS; k++)
+		all += t->faults[k];
+	if (all == 0 && !conf_faults_any(&core->conf.faults))
+		return;
+	conf_faults_format(&core->conf.faults, false, list, sizeof(list));
+	evbuffer_add_printf(b, "faults: %s; faults injected:", list);
+	for (k = 0; k < HEALTH_FAULT_KINDS; k++)
+		evbuffer_add_printf(b, " %" PRIu64 " %s%s", t->faults[k],
+		    health_fault_name(k), k + 1 < HEALTH_FAULT_KINDS ? "," : "");
+	evbuffer_add_printf(b, "\n");
 }
 
 void
@@ -294,6 +341,19 @@ metrics_traffic(const struct totals *t, struct evbuffer *b)
 }
 
 static void
+metrics_faults(const struct totals *t, struct evbuffer *b)
+{
+	unsigned k;
+
+	METRIC(b, "forkline_faults_injected_total", "counter",
+	    "Faults injected on purpose ([faults], FAULT), by kind.");
+	for (k = 0; k < HEALTH_FAULT_KINDS; k++)
+		evbuffer_add_printf(b, "forkline_faults_injected_total"
+		    "{kind=\"%s\"} %" PRIu64 "\n", health_fault_name(k),
+		    t->faults[k]);
+}
+
+static void
 metrics_states(const struct supervisor *sup, struct evbuffer *b)
 {
 	enum slot_state st;
@@ -341,6 +401,7 @@ admin_metrics(const struct core *core, const struct supervisor *sup,
 	    "Connections waiting in the TCP accept queues.", "%d",
 	    listeners_queued(core));
 	latency_histogram(b, &t);
+	metrics_faults(&t, b);
 	METRIC(b, "forkline_worker_requests_total", "counter",
 	    "Requests served, per worker process.");
 	while ((s = supervise_next(sup, s)) != NULL)

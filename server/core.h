@@ -19,6 +19,7 @@
 #include "common/net.h"
 #include "conf/config.h"
 
+struct board;
 struct event_base;
 
 /*
@@ -61,6 +62,11 @@ struct core {
 	int			 lifeline[2];
 	struct creds		 creds;		/* who workers run as */
 	int			 access_fd;	/* -1: no access log */
+
+	/* [faults] as workers read it, with the seed in force: the key's,
+	 * or seed_chosen (picked at start) when the key is 0. */
+	struct board		*board;
+	int			 seed_chosen;
 };
 
 static inline bool

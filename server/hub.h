@@ -50,5 +50,7 @@ void	 hub_on_news(evutil_socket_t fd, short what, void *arg);
 /* The tick's period follows the pool mode (dynamic pools: more often). */
 void	 hub_arm_tick(struct master *m);
 void	 hub_close_lifeline(struct master *m);
+/* Put the [faults] in force on the board, and log them if any is on. */
+void	 hub_publish_faults(struct master *m);
 
 #endif

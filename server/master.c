@@ -27,6 +27,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "common/board.h"
 #include "common/log.h"
 #include "common/proc.h"
 #include "server/hub.h"
@@ -244,6 +245,7 @@ reload_end(struct master *m, bool undo)
 		reload_undo(&m->reload, &m->core);
 		supervise_set_limits(&m->sup, &m->core.conf);
 		hub_arm_tick(m);
+		hub_publish_faults(m);
 	}
 	m->core.phase = PHASE_RUNNING;
 	sd_reload_failed(&m->sd);
@@ -258,6 +260,24 @@ reload_rejected(struct master *m, const char *why)
 	reload_end(m, false);
 }
 
+/*
+ * Only [faults] changed: the workers read it from the board at their next
+ * request, so the generation serves on and no connection is closed.
+ */
+static void
+reload_in_place(struct master *m)
+{
+	char list[256];
+
+	m->core.conf.faults = m->reload.next.faults;
+	hub_publish_faults(m);
+	conf_faults_format(&m->core.conf.faults, false, list, sizeof(list));
+	log_info("reload: only [faults] changed; generation %u serves on "
+	    "with: %s", m->core.generation, list);
+	m->core.phase = PHASE_RUNNING;
+	sd_ready(&m->sd, supervise_serving(&m->sup, m->core.generation));
+}
+
 /* The file is good: take it and start generation N+1. */
 static void
 on_reload_accepted(struct master *m)
@@ -265,12 +285,18 @@ on_reload_accepted(struct master *m)
 	char err[CONF_ERR_MAX];
 	int i;
 
+	if (!conf_same_faults(&m->core.conf, &m->reload.next) &&
+	    conf_same_but_faults(&m->core.conf, &m->reload.next)) {
+		reload_in_place(m);
+		return;
+	}
 	if (reload_apply(&m->reload, &m->core, err, sizeof(err)) == -1) {
 		reload_rejected(m, err);
 		return;
 	}
 	supervise_set_limits(&m->sup, &m->core.conf);
 	hub_arm_tick(m);
+	hub_publish_faults(m);
 	m->core.phase = PHASE_RELOADING;
 	for (i = 0; i < m->core.conf.workers; i++)
 		supervise_spawn(&m->sup);
@@ -312,6 +338,22 @@ on_upgrade_ready(struct master *m)
 		    "send it SIGHUP if the file changed since",
 		    (long)m->upgrade.child.pid);
 	drain_all(m, "upgrade", PHASE_HANDOVER);
+}
+
+void
+hub_publish_faults(struct master *m)
+{
+	struct conf_faults f = m->core.conf.faults;
+	char list[256];
+
+	if (f.seed == 0)
+		f.seed = m->core.seed_chosen;
+	board_publish(m->core.board, &f, sizeof(f));
+	if (!conf_faults_any(&f) && !f.allow_client)
+		return;
+	conf_faults_format(&f, false, list, sizeof(list));
+	log_info("faults: seed %d; %s%s", f.seed, list, f.allow_client ?
+	    "; clients may set their own with FAULT (allow_client)" : "");
 }
 
 void

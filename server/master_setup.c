@@ -6,13 +6,16 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "common/board.h"
 #include "common/log.h"
 #include "common/proc.h"
 #include "server/daemon.h"
@@ -26,6 +29,7 @@ static int	 fd_limit_check(const struct conf *, char *, size_t);
 static int	 init_loop(struct master *);
 static int	 init_files(struct master *);
 static int	 init_modules(struct master *);
+static int	 init_faults(struct master *);
 static int	 master_init(struct master *, const struct conf *,
 		    const struct conf_source *, const char *, char *const *,
 		    const char *, bool);
@@ -202,12 +206,34 @@ init_modules(struct master *m)
 	return 0;
 }
 
+/*
+ * The board workers read [faults] from, and the seed used while the key
+ * is 0: chosen once, so that it holds across reloads and can be read
+ * from the log to repeat a run.
+ */
+static int
+init_faults(struct master *m)
+{
+	uint32_t r;
+
+	if ((m->core.board = board_create()) == NULL) {
+		log_error("mapping the shared page for [faults]");
+		return -1;
+	}
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+		r = (uint32_t)now_us() ^ (uint32_t)getpid();
+	m->core.seed_chosen = (int)(r % INT_MAX) + 1;
+	hub_publish_faults(m);
+	return 0;
+}
+
 /* Tear down in the reverse order of master_run's set-up. */
 static void
 master_free(struct master *m)
 {
 	int i;
 
+	board_destroy(m->core.board);
 	sd_free(&m->sd);
 	reload_free(&m->reload);
 	supervise_free(&m->sup);
@@ -250,7 +276,8 @@ master_init(struct master *m, const struct conf *conf,
 		return -1;
 	m->core.upgrade_from = upgrade_init(&m->upgrade, &m->core,
 	    m->news_ev, exe, argv, cwd);
-	if (init_files(m) == -1 || init_modules(m) == -1)
+	if (init_files(m) == -1 || init_modules(m) == -1 ||
+	    init_faults(m) == -1)
 		return -1;
 	return 0;
 }

@@ -33,6 +33,7 @@ static void	 on_pipe(evutil_socket_t, short, void *);
 static void	 on_report(struct future *, const void *, void *);
 static void	 on_exit_status(struct future *, const struct future_result *,
 		    void *);
+static bool	 injected_crash(const struct slot *);
 static void	 log_exit(struct supervisor *, struct slot *,
 		    const struct future_result *, bool);
 static void	 schedule_restart(struct supervisor *, struct slot *, bool);
@@ -108,6 +109,7 @@ worker_child(int report_fd, void *arg)
 		.report_fd = report_fd,
 		.access_fd = core->access_fd,
 		.creds = &core->creds,
+		.board = core->board,
 		.slot = s->num,
 		.generation = s->generation,
 		.master = core->pid,
@@ -441,6 +443,16 @@ supervise_reap(struct supervisor *sup)
 	settle(sup);
 }
 
+/*
+ * The worker said, in its last report, that it aborts on purpose
+ * ([faults] crash): restarted at once, and no sign of a crash loop.
+ */
+static bool
+injected_crash(const struct slot *s)
+{
+	return s->last.faults[HEALTH_FAULT_CRASH] > 0;
+}
+
 static void
 log_exit(struct supervisor *sup, struct slot *s,
     const struct future_result *r, bool early)
@@ -472,6 +484,7 @@ log_exit(struct supervisor *sup, struct slot *s,
 		log_warnx("worker %d (pid %ld) %s: %s after %lld ms%s",
 		    s->num, (long)s->pid, r->exited && r->code == 0 ?
 		    "ended unexpectedly" : "crashed", how, (long long)lived,
+		    injected_crash(s) ? ", an injected fault ([faults] crash)" :
 		    s->ready_ms == 0 ? ", before it was ready" : "");
 		break;
 	}
@@ -528,8 +541,8 @@ static void
 act_exit(struct supervisor *sup, struct slot *s, enum stop_reason why)
 {
 	const struct future_result *r = &s->fut.result;
-	bool early = s->ready_ms == 0 ||
-	    now_ms() - s->started_ms < BACKOFF_STABLE_MS;
+	bool early = !injected_crash(s) && (s->ready_ms == 0 ||
+	    now_ms() - s->started_ms < BACKOFF_STABLE_MS);
 	/*
 	 * The backoff is for workers that cannot get going. One that was
 	 * ready and had served connections was killed from outside (the OOM

@@ -91,6 +91,7 @@ struct totals {
 	uint64_t	 bytes_out;
 	uint64_t	 latency[HEALTH_LATENCY_BUCKETS];	/* per bucket */
 	uint64_t	 latency_sum_us;
+	uint64_t	 faults[HEALTH_FAULT_KINDS];	/* injected, by kind */
 };
 
 struct supervisor;

@@ -82,6 +82,8 @@ totals_add(struct totals *t, const struct health_report *r)
 	for (i = 0; i < HEALTH_LATENCY_BUCKETS; i++)
 		t->latency[i] += r->latency[i];
 	t->latency_sum_us += r->latency_sum_us;
+	for (i = 0; i < HEALTH_FAULT_KINDS; i++)
+		t->faults[i] += r->faults[i];
 }
 
 const char *

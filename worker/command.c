@@ -40,6 +40,7 @@ static const struct command_def commands[] = {
 	{ "BLOB",	CMD_BLOB,	ARG_NUMBER,	"a byte count" },
 	{ "HELP",	CMD_HELP,	ARG_NONE,	NULL },
 	{ "QUIT",	CMD_QUIT,	ARG_NONE,	NULL },
+	{ "FAULT",	CMD_FAULT,	ARG_TEXT,	NULL },
 };
 
 #define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
@@ -63,7 +64,7 @@ static void	 command_arg(const struct command_def *def, const char *rest,
 /*
  * Parse line[0 .. len) (without its ending) into *out. Never fails: a bad
  * request gives kind CMD_INVALID and the reply text in out->error. For
- * ECHO, out->arg points into line (never NULL, even when arglen is 0).
+ * ECHO and FAULT, out->arg points into line (never NULL, even when arglen is 0).
  */
 void
 command_parse(const char *line, size_t len,

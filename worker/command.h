@@ -20,6 +20,7 @@ enum command_kind {
 	CMD_BLOB,
 	CMD_HELP,
 	CMD_QUIT,
+	CMD_FAULT,		/* arg: the rest of the line (docs/FAULTS.md) */
 	CMD_INVALID,		/* error holds the reply text after "ERR " */
 };
 
@@ -32,7 +33,7 @@ struct command_limits {
 
 struct command {
 	enum command_kind kind;
-	const char	*arg;		/* ECHO: points into the line */
+	const char	*arg;		/* ECHO, FAULT: points into the line */
 	size_t		 arglen;
 	uint64_t	 number;	/* SLEEP: ms; BLOB: bytes */
 	char		 error[COMMAND_ERROR_MAX];

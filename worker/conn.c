@@ -17,6 +17,8 @@
 
 static int	 wait_fd(struct conn *, short, int64_t, bool);
 static int	 send_all(struct conn *, const char *, size_t);
+static int	 send_plain(struct conn *, const char *, size_t);
+static int	 send_shaped(struct conn *, const char *, size_t);
 
 /*
  * Wait for events on the client, and on the lifeline when stop_wakes: the
@@ -63,17 +65,25 @@ wait_fd(struct conn *c, short events, int64_t timeout_ms, bool stop_wakes)
 void
 conn_sleep(struct conn *c, int64_t ms)
 {
+	conn_sleep_us(c, ms * 1000);
+}
+
+void
+conn_sleep_us(struct conn *c, int64_t us)
+{
 	struct pollfd pfd;
 	struct timespec ts;
-	int64_t deadline = now_ms() + ms, left;
+	int64_t deadline = now_us() + us, left, cap;
 
-	while ((left = deadline - now_ms()) > 0) {
+	while ((left = deadline - now_us()) > 0) {
 		/* At EOF the lifeline stays readable: stop watching it then. */
 		pfd = (struct pollfd){ .fd = stop_requested() ? -1 :
 		    stop_lifeline(), .events = POLLIN };
-		left = report_cap_wait(left);
-		ts.tv_sec = left / 1000;
-		ts.tv_nsec = (left % 1000) * 1000000;
+		cap = report_cap_wait(left / 1000 + 1) * 1000;
+		if (left > cap)
+			left = cap;
+		ts.tv_sec = left / 1000000;
+		ts.tv_nsec = (left % 1000000) * 1000;
 		if (ppoll(&pfd, 1, &ts, c->wait_mask) > 0)
 			stop_check_lifeline(&pfd);
 		report_tick();
@@ -193,11 +203,18 @@ conn_read(struct conn *c, void *buf, size_t len)
 static int
 send_all(struct conn *c, const char *data, size_t len)
 {
+	if (c->broken)
+		return -1;
+	return c->shaped ? send_shaped(c, data, len) :
+	    send_plain(c, data, len);
+}
+
+static int
+send_plain(struct conn *c, const char *data, size_t len)
+{
 	ssize_t n;
 	int r;
 
-	if (c->broken)
-		return -1;
 	while (len > 0) {
 		n = send(c->fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n > 0) {
@@ -222,6 +239,47 @@ send_all(struct conn *c, const char *data, size_t len)
 			c->broken = true;
 			return -1;
 		}
+	}
+	return 0;
+}
+
+/*
+ * Injected faults (inject.c): a budget cuts the reply short and breaks
+ * the connection; a bandwidth sends it in pieces, each when the time for
+ * its bytes has come, so a reply of n bytes takes n / bandwidth seconds.
+ */
+static int
+send_shaped(struct conn *c, const char *data, size_t len)
+{
+	size_t piece, sent = 0, step;
+	int64_t start = now_us(), due;
+	bool cut = false;
+
+	if (c->budgeted && len >= c->send_budget) {
+		len = c->send_budget;
+		cut = true;
+	}
+	if (c->budgeted)
+		c->send_budget -= len;
+	if (c->bandwidth == 0) {
+		if (send_plain(c, data, len) == -1)
+			return -1;
+		sent = len;
+	}
+	step = c->bandwidth / 50 > 0 ? c->bandwidth / 50 : 1;	/* 20 ms */
+	while (sent < len) {
+		piece = len - sent < step ? len - sent : step;
+		if (send_plain(c, data + sent, piece) == -1)
+			return -1;
+		sent += piece;
+		due = start + (int64_t)((double)sent * 1e6 /
+		    (double)c->bandwidth);
+		if (sent < len && due > now_us())
+			conn_sleep_us(c, due - now_us());
+	}
+	if (cut) {
+		c->broken = true;
+		return -1;
 	}
 	return 0;
 }

@@ -23,6 +23,7 @@
 #include <sys/types.h>
 
 #include "common/net.h"
+#include "worker/fault.h"
 #include "worker/stats.h"
 
 struct worker_env;
@@ -45,6 +46,13 @@ struct conn {
 	char		*out;		/* CONN_OUT_CAP bytes, owned by worker */
 	size_t		 outlen;
 	bool		 broken;	/* a write failed or timed out */
+
+	/* Injected faults (inject.c); shaped: one of the two below is set. */
+	struct fault_state faults;
+	bool		 shaped;
+	size_t		 bandwidth;	/* bytes/s to trickle at; 0: no limit */
+	bool		 budgeted;	/* send at most send_budget more bytes */
+	size_t		 send_budget;
 
 	/* For the access log line. */
 	char		 started_text[32];
@@ -88,5 +96,8 @@ int		 conn_flush(struct conn *c);
 
 /* Write bytes now, past the buffer (flushing it first). */
 int		 conn_write(struct conn *c, const void *data, size_t len);
+
+/* Sleep for us microseconds, like conn_sleep. */
+void		 conn_sleep_us(struct conn *c, int64_t us);
 
 #endif

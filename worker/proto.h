@@ -17,6 +17,9 @@ enum proto_end {
 	PROTO_END_STOP,
 	PROTO_END_TOO_LONG,
 	PROTO_END_ERROR,
+	PROTO_END_RESET,	/* injected faults (docs/FAULTS.md) */
+	PROTO_END_STALL,
+	PROTO_END_CUT,
 };
 
 /* Allocate the per-worker buffers once, before the first connection. */

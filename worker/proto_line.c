@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "common/proc.h"
 #include "worker/command.h"
+#include "worker/inject.h"
 #include "worker/linebuf.h"
 #include "worker/proto.h"
 #include "worker/stats.h"
@@ -38,6 +39,9 @@ enum reply_result {
 	REPLY_MORE,		/* keep reading requests */
 	REPLY_CLOSE,		/* QUIT: the reply is queued, then close */
 	REPLY_BROKEN,		/* the client cannot be written to */
+	REPLY_RESET,		/* injected: close with a reset */
+	REPLY_STALL,		/* injected: say nothing until idle_timeout */
+	REPLY_CUT,		/* injected: half a reply went, then close */
 };
 
 /* One connection's progress through the protocol. */
@@ -54,6 +58,12 @@ struct session {
 static struct linebuf	 inbuf;
 
 static enum reply_result handle_line(struct conn *, const struct line *);
+static enum reply_result answer(struct conn *, const struct command *, bool);
+static enum reply_result answer_faulted(struct conn *, const struct command *,
+		    bool);
+static enum reply_result answer_cut(struct conn *, const struct command *,
+		    bool);
+static size_t	 long_reply_length(const struct command *, bool);
 static int	 reply(struct conn *, const char *, size_t, bool);
 static int	 reply_str(struct conn *, const char *, bool);
 static int	 reply_time(struct conn *, bool);
@@ -62,10 +72,11 @@ static int	 reply_blob(struct conn *, uint64_t, bool);
 static enum proto_end say_bye(struct conn *, const char *, bool,
 		    enum proto_end);
 static bool	 answer_buffered(struct session *);
+static void	 stall(struct session *);
 static bool	 receive_more(struct session *);
 
 static const char help_text[] = "OK commands: PING ECHO TIME INFO SLEEP "
-    "BLOB HELP QUIT (see docs/PROTOCOL.md)";
+    "BLOB HELP QUIT FAULT (see docs/PROTOCOL.md)";
 
 int
 proto_init(const struct conf *conf)
@@ -83,6 +94,9 @@ proto_end_name(enum proto_end end)
 		[PROTO_END_STOP] = "shutting down",
 		[PROTO_END_TOO_LONG] = "line too long",
 		[PROTO_END_ERROR] = "error",
+		[PROTO_END_RESET] = "injected reset",
+		[PROTO_END_STALL] = "injected stall",
+		[PROTO_END_CUT] = "injected close",
 	};
 
 	return names[end];
@@ -144,6 +158,117 @@ reply_blob(struct conn *c, uint64_t n, bool crlf)
 	return reply(c, "", 0, crlf);
 }
 
+/* The reply to cmd, queued (or streamed, for a large BLOB). */
+static enum reply_result
+answer(struct conn *c, const struct command *cmd, bool crlf)
+{
+	char err[COMMAND_ERROR_MAX + 8], fault[INJECT_REPLY_MAX];
+	int r = 0;
+
+	switch (cmd->kind) {
+	case CMD_PING:
+		r = reply_str(c, "PONG", crlf);
+		break;
+	case CMD_ECHO:
+		r = reply(c, cmd->arg, cmd->arglen, crlf);
+		break;
+	case CMD_TIME:
+		r = reply_time(c, crlf);
+		break;
+	case CMD_INFO:
+		r = reply_info(c, crlf);
+		break;
+	case CMD_SLEEP:
+		if (conn_flush(c) == -1)
+			return REPLY_BROKEN;
+		/* The request in hand is finished even if a stop comes. */
+		conn_sleep(c, (int64_t)cmd->number);
+		r = reply_str(c, "OK", crlf);
+		break;
+	case CMD_BLOB:
+		r = reply_blob(c, cmd->number, crlf);
+		break;
+	case CMD_HELP:
+		r = reply_str(c, help_text, crlf);
+		break;
+	case CMD_QUIT:
+		r = reply_str(c, "BYE", crlf);
+		return r == -1 ? REPLY_BROKEN : REPLY_CLOSE;
+	case CMD_FAULT:
+		inject_command(c, cmd->arg, cmd->arglen, fault, sizeof(fault));
+		r = reply_str(c, fault, crlf);
+		break;
+	case CMD_INVALID:
+		snprintf(err, sizeof(err), "ERR %s", cmd->error);
+		r = reply_str(c, err, crlf);
+		break;
+	}
+	return r == -1 ? REPLY_BROKEN : REPLY_MORE;
+}
+
+/*
+ * The length of a reply that may not fit the output buffer (ECHO of a
+ * long line, BLOB), known before it is written; 0 for the short ones,
+ * which are measured in the buffer instead.
+ */
+static size_t
+long_reply_length(const struct command *cmd, bool crlf)
+{
+	size_t eol = crlf ? 2 : 1;
+
+	if (cmd->kind == CMD_ECHO)
+		return cmd->arglen + eol;
+	if (cmd->kind == CMD_BLOB)
+		return (size_t)cmd->number + eol;
+	return 0;
+}
+
+/* INJECT_CLOSE: half of the reply, then the connection is broken. */
+static enum reply_result
+answer_cut(struct conn *c, const struct command *cmd, bool crlf)
+{
+	size_t known = long_reply_length(cmd, crlf);
+
+	if (conn_flush(c) == -1)
+		return REPLY_BROKEN;
+	if (known > 0)
+		inject_cut(c, known);
+	if (answer(c, cmd, crlf) == REPLY_BROKEN)
+		return REPLY_CUT;
+	if (known == 0)
+		inject_cut(c, c->outlen);
+	conn_flush(c);
+	return REPLY_CUT;
+}
+
+/* With faults on: the request's draw decides what, if anything, goes. */
+static enum reply_result
+answer_faulted(struct conn *c, const struct command *cmd, bool crlf)
+{
+	enum inject_verdict v = inject_pick(c);
+
+	switch (v) {
+	case INJECT_RESET:
+		inject_reset(c);
+		return REPLY_RESET;
+	case INJECT_STALL:
+		return REPLY_STALL;
+	case INJECT_REPLY:
+	case INJECT_ERROR:
+	case INJECT_CLOSE:
+		break;
+	}
+	if (inject_delay(c) == -1)
+		return REPLY_BROKEN;
+	if (v == INJECT_CLOSE)
+		return answer_cut(c, cmd, crlf);
+	if (v == INJECT_ERROR)
+		return reply_str(c, INJECT_ERROR_TEXT, crlf) == -1 ?
+		    REPLY_BROKEN : REPLY_MORE;
+	return answer(c, cmd, crlf);
+}
+
+/* FAULT itself is never faulted, so a client can always turn faults off. */
 static enum reply_result
 handle_line(struct conn *c, const struct line *line)
 {
@@ -153,50 +278,19 @@ handle_line(struct conn *c, const struct line *line)
 		.max_blob = conf->max_blob,
 	};
 	struct command cmd;
-	char err[COMMAND_ERROR_MAX + 8];
 	int64_t started_us = now_us();
-	int r = 0;
+	enum reply_result rr;
 
 	c->stats->requests++;
 	stats_note_request(c->stats, line->text, line->len);
 	command_parse(line->text, line->len, &limits, &cmd);
-	switch (cmd.kind) {
-	case CMD_PING:
-		r = reply_str(c, "PONG", line->crlf);
-		break;
-	case CMD_ECHO:
-		r = reply(c, cmd.arg, cmd.arglen, line->crlf);
-		break;
-	case CMD_TIME:
-		r = reply_time(c, line->crlf);
-		break;
-	case CMD_INFO:
-		r = reply_info(c, line->crlf);
-		break;
-	case CMD_SLEEP:
-		if (conn_flush(c) == -1)
-			return REPLY_BROKEN;	/* not counted: no reply */
-		/* The request in hand is finished even if a stop comes. */
-		conn_sleep(c, (int64_t)cmd.number);
-		r = reply_str(c, "OK", line->crlf);
-		break;
-	case CMD_BLOB:
-		r = reply_blob(c, cmd.number, line->crlf);
-		break;
-	case CMD_HELP:
-		r = reply_str(c, help_text, line->crlf);
-		break;
-	case CMD_QUIT:
-		r = reply_str(c, "BYE", line->crlf);
+	if (cmd.kind != CMD_FAULT && inject_on(c))
+		rr = answer_faulted(c, &cmd, line->crlf);
+	else
+		rr = answer(c, &cmd, line->crlf);
+	if (rr != REPLY_BROKEN)
 		stats_note_latency(c->stats, now_us() - started_us);
-		return r == -1 ? REPLY_BROKEN : REPLY_CLOSE;
-	case CMD_INVALID:
-		snprintf(err, sizeof(err), "ERR %s", cmd.error);
-		r = reply_str(c, err, line->crlf);
-		break;
-	}
-	stats_note_latency(c->stats, now_us() - started_us);
-	return r == -1 ? REPLY_BROKEN : REPLY_MORE;
+	return rr;
 }
 
 static enum proto_end
@@ -205,6 +299,19 @@ say_bye(struct conn *c, const char *text, bool crlf, enum proto_end end)
 	if (reply_str(c, text, crlf) == -1 || conn_flush(c) == -1)
 		return PROTO_END_ERROR;
 	return end;
+}
+
+/* An injected stall: silence until idle_timeout after the request. */
+static void
+stall(struct session *s)
+{
+	size_t avail;
+	char *space;
+
+	linebuf_reset(&inbuf);
+	space = linebuf_space(&inbuf, &avail);
+	inject_stall(s->c, space, avail, now_ms() + s->idle_timeout_ms);
+	s->end = PROTO_END_STALL;
 }
 
 /*
@@ -228,6 +335,15 @@ answer_buffered(struct session *s)
 			return false;
 		case REPLY_BROKEN:
 			s->end = PROTO_END_ERROR;
+			return false;
+		case REPLY_RESET:
+			s->end = PROTO_END_RESET;
+			return false;
+		case REPLY_STALL:
+			stall(s);
+			return false;
+		case REPLY_CUT:
+			s->end = PROTO_END_CUT;
 			return false;
 		case REPLY_MORE:
 			break;

@@ -63,6 +63,7 @@ report_send(void)
 	esc_copy(current.peer, sizeof(current.peer),
 	    st->peer != NULL ? st->peer : "");
 	current.latency_sum_us = st->latency_sum_us;
+	memcpy(current.faults, st->faults, sizeof(current.faults));
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		current.max_rss_kb = (uint64_t)ru.ru_maxrss;
 	timing.last_sent_ms = now_ms();
@@ -160,6 +161,13 @@ report_set_flags(unsigned flags)
 	if ((current.flags | flags) == current.flags)
 		return;
 	current.flags |= (uint8_t)flags;
+	if (report_fd != -1)
+		report_send();
+}
+
+void
+report_now(void)
+{
 	if (report_fd != -1)
 		report_send();
 }

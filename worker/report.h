@@ -21,6 +21,8 @@ void	 report_init(const struct worker_env *env,
 void	 report_state(enum health_state state, int64_t now_ms);
 void	 report_set_flags(unsigned flags);
 void	 report_tick(void);
+/* Send what stats hold now (before an injected crash). */
+void	 report_now(void);
 
 /* Milliseconds until the next heartbeat is due (0 if overdue). */
 int64_t	 report_due_in(void);

@@ -22,6 +22,7 @@ struct worker_stats {
 	uint64_t	 bytes_out;
 	uint64_t	 latency[HEALTH_LATENCY_BUCKETS];
 	uint64_t	 latency_sum_us;
+	uint64_t	 faults[HEALTH_FAULT_KINDS];	/* injected */
 
 	/* The connection in hand. */
 	int64_t		 conn_started_ms;	/* realtime; 0 when idle */

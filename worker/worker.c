@@ -29,6 +29,7 @@
 #include "common/log.h"
 #include "common/proc.h"
 #include "worker/conn.h"
+#include "worker/inject.h"
 #include "worker/proto.h"
 #include "worker/report.h"
 #include "worker/stats.h"
@@ -141,19 +142,22 @@ reopen_log_files(void)
 static void
 access_log(const struct conn *c, enum proto_end end, int64_t duration_ms)
 {
-	char line[512];
+	char line[512], had[80], faults[96] = "";
 	int n;
 
 	if (access_fd == -1)
 		return;
+	inject_describe(c, had, sizeof(had));
+	if (had[0] != '\0')
+		snprintf(faults, sizeof(faults), " faults=%s", had);
 	n = snprintf(line, sizeof(line), "%s peer=%s pid=%ld worker=%d "
 	    "duration_ms=%lld requests=%llu bytes_in=%llu bytes_out=%llu "
-	    "end=\"%s\"\n", c->started_text, c->peer, (long)getpid(),
+	    "end=\"%s\"%s\n", c->started_text, c->peer, (long)getpid(),
 	    self.env->slot, (long long)duration_ms,
 	    (unsigned long long)(self.stats.requests - c->requests_before),
 	    (unsigned long long)(self.stats.bytes_in - c->bytes_in_before),
 	    (unsigned long long)(self.stats.bytes_out - c->bytes_out_before),
-	    proto_end_name(end));
+	    proto_end_name(end), faults);
 	if (n > 0 && write(access_fd, line, (size_t)n < sizeof(line) ?
 	    (size_t)n : sizeof(line) - 1) == -1)
 		log_warn("writing the access log");
@@ -411,6 +415,7 @@ serve(int fd, const struct sockaddr_storage *ss, socklen_t len)
 	c.bytes_in_before = self.stats.bytes_in;
 	c.bytes_out_before = self.stats.bytes_out;
 	self.stats.connections++;
+	inject_begin(&c);
 	self.stats.conn_started_ms = (int64_t)ts.tv_sec * 1000 +
 	    ts.tv_nsec / 1000000;
 	self.stats.peer = c.peer;

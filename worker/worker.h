@@ -10,6 +10,7 @@
 #include <stdnoreturn.h>
 #include <sys/types.h>
 
+#include "common/board.h"
 #include "common/creds.h"
 #include "conf/config.h"
 
@@ -22,6 +23,7 @@ struct worker_env {
 	int			 report_fd;	/* health pipe, write end */
 	int			 access_fd;	/* access log, or -1 */
 	const struct creds	*creds;		/* who to become */
+	const struct board	*board;		/* [faults] now (struct conf_faults) */
 	int			 slot;		/* 1..N, stable across restarts */
 	unsigned		 generation;
 	pid_t			 master;

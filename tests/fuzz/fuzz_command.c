@@ -8,7 +8,7 @@
  *
  * Invariants, beyond not crashing:
  * - kind is in range; the fields a kind does not use are zero;
- * - ECHO's argument lies inside the line and runs to its end;
+ * - ECHO's and FAULT's argument lies inside the line and runs to its end;
  * - an INVALID error is a non-empty NUL-terminated string shorter than
  *   COMMAND_ERROR_MAX, of printable ASCII only (it is sent to the client
  *   after "ERR ": no control bytes, no line ending);
@@ -91,16 +91,17 @@ check_result(const char *line, size_t len,
 	FUZZ_REQUIRE(c->kind == e.kind, "kind %s, the reference says %s",
 	    command_name(c->kind), command_name(e.kind));
 
-	if (c->kind == CMD_ECHO) {
-		FUZZ_REQUIRE(c->arg != NULL, "ECHO without an argument pointer");
+	if (c->kind == CMD_ECHO || c->kind == CMD_FAULT) {
+		FUZZ_REQUIRE(c->arg != NULL, "%s without an argument pointer",
+		    command_name(c->kind));
 		FUZZ_REQUIRE(c->arg >= line && c->arg <= line + len,
-		    "ECHO argument outside the line");
+		    "%s argument outside the line", command_name(c->kind));
 		FUZZ_REQUIRE(c->arglen == len - (size_t)(c->arg - line),
-		    "ECHO argument of %zu bytes does not run to the end of "
-		    "the line", c->arglen);
+		    "%s argument of %zu bytes does not run to the end of "
+		    "the line", command_name(c->kind), c->arglen);
 		FUZZ_REQUIRE((size_t)(c->arg - line) == e.argoff,
-		    "ECHO argument at %zu, the reference says %zu",
-		    (size_t)(c->arg - line), e.argoff);
+		    "%s argument at %zu, the reference says %zu",
+		    command_name(c->kind), (size_t)(c->arg - line), e.argoff);
 	} else
 		FUZZ_REQUIRE(c->arg == NULL && c->arglen == 0,
 		    "%s has an argument", command_name(c->kind));
@@ -184,6 +185,7 @@ reference(const char *line, size_t len, const struct command_limits *limits,
 	restlen = len - argoff;
 	switch (k) {
 	case CMD_ECHO:
+	case CMD_FAULT:
 		e->argoff = argoff;
 		break;
 	case CMD_SLEEP:

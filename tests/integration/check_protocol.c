@@ -218,7 +218,7 @@ END_TEST
 START_TEST(test_help)
 {
 	static const char	 prefix[] =
-	    "OK commands: PING ECHO TIME INFO SLEEP BLOB HELP QUIT";
+	    "OK commands: PING ECHO TIME INFO SLEEP BLOB HELP QUIT FAULT";
 	const char		*ending = endings[_i];
 	char			 req[16], text[1024];
 	int			 fd = client_open(&srv);

@@ -98,6 +98,7 @@ assert_conf_equal(const struct conf *a, const struct conf *b)
 	ck_assert_str_eq(a->user, b->user);
 	ck_assert_str_eq(a->group, b->group);
 	ck_assert_int_eq(a->allow_root, b->allow_root);
+	ck_assert_msg(conf_same_faults(a, b), "[faults] differ");
 	ck_assert_str_eq(a->pid_file, b->pid_file);
 	ck_assert_int_eq(a->min_ready, b->min_ready);
 	ck_assert_str_eq(a->log_target, b->log_target);
@@ -422,7 +423,7 @@ START_TEST(test_validate)
 }
 END_TEST
 
-#define SECTIONS	"server, workers, connection, log, admin"
+#define SECTIONS	"server, workers, connection, log, admin, faults"
 #define SYNTAX_ERROR	"syntax error (expected 'key = value' or '[section]')"
 #define UNKNOWN_SERVERR	"unknown section [serverr] (sections: " SECTIONS ")"
 
@@ -661,6 +662,27 @@ static const struct {
 	{ "log", "level", "verbose", "[log] level: 'verbose' is not a log "
 	    "level (accepted: error, warn, info, debug)" },
 	{ "log", "level", "", NULL },
+	{ "faults", "reset", "120%", "[faults] reset: '120%' out of range "
+	    "(accepted: 0..100%)" },
+	{ "faults", "reset", "1.5", "[faults] reset: '1.5' out of range "
+	    "(accepted: 0..100%)" },
+	{ "faults", "error", "-1%", "[faults] error: '-1%' is not a "
+	    "probability (accepted: 0..100%, e.g. 0)" },
+	{ "faults", "close", "0.00005%", "[faults] close: '0.00005%' is not a "
+	    "probability (accepted: 0..100%, e.g. 0)" },
+	{ "faults", "crash", "5 %", NULL },
+	{ "faults", "stall", ".5", NULL },
+	{ "faults", "stall", "", NULL },
+	{ "faults", "latency", "-5ms", "[faults] latency: '-5ms' is not a "
+	    "duration (accepted: 0..1h, e.g. 0)" },
+	{ "faults", "jitter", "2h", "[faults] jitter: '2h' out of range "
+	    "(accepted: 0..1h)" },
+	{ "faults", "distribution", "gauss", "[faults] distribution: 'gauss' "
+	    "is not a distribution (accepted: fixed, uniform, normal, "
+	    "exponential, pareto)" },
+	{ "faults", "bandwidth", "2G", NULL },
+	{ "faults", "seed", "-1", NULL },
+	{ "faults", "allow_client", "maybe", NULL },
 };
 
 START_TEST(test_bad_value)
@@ -839,6 +861,15 @@ START_TEST(test_print_round_trip)
 	conf.max_sleep_ms = 0;
 	conf.max_blob = 3 * 1024;
 	conf.log_level = LOG_LEVEL_DEBUG;
+	conf.faults.latency_ms = 20;
+	conf.faults.jitter_ms = 5;
+	conf.faults.distribution = CONF_DIST_PARETO;
+	conf.faults.reset_ppm = 10000;
+	conf.faults.error_ppm = 2500;
+	conf.faults.crash_ppm = 1;
+	conf.faults.bandwidth = 64 * 1024;
+	conf.faults.seed = 42;
+	conf.faults.allow_client = true;
 
 	/* The text is what a person would write. */
 	mem = open_memstream(&text, &textlen);
@@ -861,6 +892,10 @@ START_TEST(test_print_round_trip)
 	    "send_timeout = 1001ms\nmax_line = 1000\nmax_sleep = 0\n"
 	    "max_blob = 3k\n");
 	assert_contains(text, "[log]\nlevel = debug\n");
+	assert_contains(text, "[faults]\nlatency = 20ms\njitter = 5ms\n"
+	    "distribution = pareto\nreset = 1%\nstall = 0\nerror = 0.25%\n"
+	    "close = 0\nbandwidth = 64k\ncrash = 0.0001%\nseed = 42\n"
+	    "allow_client = yes\n");
 	free(text);
 
 	/* And it loads back to the same values. */
@@ -1022,7 +1057,7 @@ START_TEST(test_shipped_example_uncommented)
 	unlink(tmpl);
 	ck_assert_msg(rc == 0, "%s", err);
 	/* Every key of the table is documented in the example. */
-	ck_assert_int_eq(nkeys, 35);
+	ck_assert_int_eq(nkeys, 46);
 	assert_conf_equal(&conf, &def);
 }
 END_TEST
