@@ -36,6 +36,7 @@
 #define SETTLE_MS	200	/* after a reload's log line */
 #define INJECTED	"ERR injected fault\n"
 #define INJECTED_LEN	19
+#define CRASHES		6	/* more than a crash loop's five */
 #define PATTERN_CONNS	6	/* connections of a seed run */
 #define PATTERN_REQS	10	/* requests on each */
 #define RATE_REQUESTS	12000	/* the statistical test */
@@ -75,7 +76,7 @@ static void	 wait_metrics(int port, const double want[NKINDS],
 static void	 assert_status_counts(int port, const double want[NKINDS]);
 static char	*access_line(const char *path, int port);
 static void	 assert_access_faults(const char *path, int port,
-		    const char *want);
+		    const char *want, const char *end);
 static void	 wait_reload_in_place(const struct server *s, int n,
 		    struct load *l);
 static void	 wilson(long k, long n, double z, double *lo, double *hi);
@@ -364,7 +365,11 @@ wait_metrics(int port, const double want[NKINDS], const char *what)
 	}
 }
 
-/* /status is valid JSON and its totals.faults_injected are want. */
+/*
+ * /status is valid JSON, its totals.faults_injected are want and its
+ * totals.faults, the faults in force, are "off" (those of the test that
+ * calls it are all its connections' own).
+ */
 static void
 assert_status_counts(int port, const double want[NKINDS])
 {
@@ -382,8 +387,9 @@ assert_status_counts(int port, const double want[NKINDS])
 		    v == want[k], "/status %s: expected %g: %s", path, want[k],
 		    body);
 	}
-	ck_assert_msg(strstr(body, "\"faults\":") != NULL, "/status does not "
-	    "show the configured faults as \"faults\": %s", body);
+	ck_assert_msg(strstr(body, "\"faults\":\"off\"") != NULL, "/status "
+	    "does not show the faults in force as \"faults\":\"off\": %s",
+	    body);
 	free(whole);
 }
 
@@ -406,10 +412,11 @@ access_line(const char *path, int port)
 /*
  * The access log line of the client at port marks want, the kinds of
  * fault it had, comma separated in any order ("error,latency"); want
- * NULL: the line has no faults= at all.
+ * NULL: the line has no faults= at all. With end, its end="..." is that.
  */
 static void
-assert_access_faults(const char *path, int port, const char *want)
+assert_access_faults(const char *path, int port, const char *want,
+    const char *end)
 {
 	char	 needle[40], got[128], w[128], *line, *p, *tok, *save = NULL;
 	size_t	 n;
@@ -419,6 +426,10 @@ assert_access_faults(const char *path, int port, const char *want)
 	log_file_wait(path, needle, 1, "the access log line of a connection");
 	line = access_line(path, port);
 	ck_assert_ptr_nonnull(line);
+	snprintf(got, sizeof(got), " end=\"%s\"", end != NULL ? end : "");
+	ck_assert_msg(end == NULL || strstr(line, got) != NULL, "expected "
+	    "end=\"%s\" on the access log line %s", end, harness_quote(line,
+	    strlen(line)));
 	p = strstr(line, " faults=");
 	if (want == NULL) {
 		ck_assert_msg(p == NULL, "a connection without faults has the "
@@ -796,13 +807,16 @@ END_TEST
  * crash = 100%: the connection breaks, the master logs the crash as an
  * injected fault and restarts the worker at once (no back-off, though
  * restart_backoff_initial is 5 s), counts it, and serves again once a
- * reload has turned crash off.
+ * reload has turned crash off. Six workers that die young are no crash
+ * loop when their deaths were injected.
  */
 START_TEST(test_crash)
 {
 	char		 path[HARNESS_PATH_MAX], conf[256], pidtext[48];
 	double		 want[NKINDS] = { 0 };
 	struct line_wait lw;
+	char		*body, *whole;
+	double		 loop;
 	struct replaced	 r;
 	struct info_reply info;
 	struct server	 s;
@@ -813,7 +827,7 @@ START_TEST(test_crash)
 	    "restart_backoff_initial = 5s\n[admin]\nlisten = 127.0.0.1:%d\n"
 	    "[faults]\ncrash = 100%%\n", admin);
 	start_conf(&s, path, sizeof(path), conf, true);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < CRASHES; i++) {
 		server_wait_workers(&s, 1, w);
 		fd = client_connect(s.port);
 		client_send(fd, "PING\n");
@@ -832,8 +846,15 @@ START_TEST(test_crash)
 		    "and \"an injected fault\":%s", pidtext,
 		    log_lines(&s, "crashed"));
 	}
-	want[K_CRASH] = 2;
-	wait_metrics(admin, want, "after two injected crashes");
+	want[K_CRASH] = CRASHES;
+	wait_metrics(admin, want, "after the injected crashes");
+	body = admin_body(admin, "/metrics", &whole);
+	ck_assert_msg(prom_value(body, strlen(body), "forkline_crash_loop",
+	    &loop) && loop == 0, "after %d injected crashes in a row: %s",
+	    CRASHES, body);
+	free(whole);
+	assert_log(&s, log_count(&s, "crash loop", 0) == 0, "crash loop",
+	    "injected crashes were taken for a crash loop");
 
 	snprintf(conf, sizeof(conf), "[workers]\nstart = 1\n"
 	    "restart_backoff_initial = 5s\n[admin]\nlisten = 127.0.0.1:%d\n"
@@ -878,6 +899,18 @@ START_TEST(test_seed_repeats)
 	    atol(val) == seed, "the master logged seed %ld, FAULT says %s",
 	    seed, reply);
 	close(fd);
+	/* The chosen seed holds across a reload that changes [faults]. */
+	harness_rewrite_file(path, "[workers]\nstart = 1\n"
+	    "[faults]\nerror = 40%\nseed = 0\nallow_client = yes\n");
+	server_signal(&s, SIGHUP);
+	wait_reload_in_place(&s, 1, NULL);
+	ck_assert_msg(log_wait_count(&s, "faults: seed ", 0, 2,
+	    HARNESS_READY_MS), "no second \"faults: seed N\" line after a "
+	    "reload that changed [faults]:%s", log_lines(&s, "faults:"));
+	snprintf(val, sizeof(val), "faults: seed %ld;", seed);
+	assert_log(&s, log_count(&s, val, 0) == 2, "faults: seed", "seed = 0: "
+	    "expected the seed the master chose, %ld, in force after the "
+	    "reload too", seed);
 	server_stop_expect_zero(&s);
 	ck_assert_msg(strchr(a, 'P') != NULL && strchr(a, 'E') != NULL,
 	    "error = 30%%: %d requests gave %s", PATTERN_CONNS * PATTERN_REQS,
@@ -1419,14 +1452,14 @@ START_TEST(test_counters)
 	    "%s", r.out);
 	run_result_free(&r);
 
-	assert_access_faults(acc, p_stall, "stall");
-	assert_access_faults(acc, p_error, "error");
-	assert_access_faults(acc, p_reset, "reset");
-	assert_access_faults(acc, p_close, "close");
-	assert_access_faults(acc, p_latency, "latency");
-	assert_access_faults(acc, p_bandwidth, "bandwidth");
-	assert_access_faults(acc, p_both, "error,latency");
-	assert_access_faults(acc, p_clean, NULL);
+	assert_access_faults(acc, p_stall, "stall", "injected stall");
+	assert_access_faults(acc, p_error, "error", "client closed");
+	assert_access_faults(acc, p_reset, "reset", "injected reset");
+	assert_access_faults(acc, p_close, "close", "injected close");
+	assert_access_faults(acc, p_latency, "latency", "client closed");
+	assert_access_faults(acc, p_bandwidth, "bandwidth", "client closed");
+	assert_access_faults(acc, p_both, "error,latency", "client closed");
+	assert_access_faults(acc, p_clean, NULL, "quit");
 	server_stop_expect_zero(&s);
 }
 END_TEST
@@ -1479,11 +1512,10 @@ START_TEST(test_reload_in_place_under_load)
 	harness_rewrite_file(path, conf1);
 	server_signal(&s, SIGHUP);
 	wait_reload_in_place(&s, 1, l);
-	assert_log(&s, log_count(&s, "reload: only [faults] changed; "
-	    "generation 1 serves on with: ", 0) == 1 && log_count(&s,
-	    "latency=200ms", 0) == 1, "only [faults]", "expected \"reload: "
-	    "only [faults] changed; generation 1 serves on with: "
-	    "...latency=200ms...\"");
+	assert_log(&s, master_line_has(&s, "reload: only [faults] changed; "
+	    "generation 1 serves on with: ", "latency=200ms"), "only [faults]",
+	    "expected \"reload: only [faults] changed; generation 1 serves on "
+	    "with: ...latency=200ms...\"");
 	us = timed_request(p, "PING\n", line, sizeof(line));
 	ck_assert_msg(strcmp(line, "PONG\n") == 0 && us >= 200000 - SLACK_US,
 	    "a connection open across the reload to latency = 200ms: %s after "
