@@ -1355,6 +1355,7 @@ START_TEST(test_counters)
 {
 	char		 dir[HARNESS_PATH_MAX], acc[HARNESS_PATH_MAX + 16];
 	char		 path[HARNESS_PATH_MAX], conf[512], admin[32];
+	char		 count[32], *line;
 	double		 want[NKINDS] = { 0 };
 	struct run_result r;
 	struct server	 s;
@@ -1447,9 +1448,15 @@ START_TEST(test_counters)
 	assert_status_counts(port, want);
 	forkline_run(&r, ARGS("status", "-a", admin), RUN_MS);
 	run_assert_exit(&r, 0, "forkline status");
-	ck_assert_msg(strstr(r.out, "faults injected") != NULL, "forkline "
-	    "status after injected faults has no \"faults injected\" line: "
-	    "%s", r.out);
+	line = strstr(r.out, "faults injected: ");
+	ck_assert_msg(line != NULL, "forkline status after injected faults "
+	    "has no \"faults injected:\" line: %s", r.out);
+	line[strcspn(line, "\n")] = '\0';
+	for (i = 0; i < NKINDS; i++) {
+		snprintf(count, sizeof(count), "%g %s", want[i], kinds[i]);
+		ck_assert_msg(strstr(line, count) != NULL, "forkline status: "
+		    "expected \"%s\" in \"%s\"", count, line);
+	}
 	run_result_free(&r);
 
 	assert_access_faults(acc, p_stall, "stall", "injected stall");
