@@ -24,7 +24,6 @@ _Static_assert(sizeof(struct conf_faults) <= BOARD_CAP,
     "[faults] fits on the board");
 
 static void	 count(struct conn *, enum health_fault);
-static void	 refresh(struct conn *);
 static void	 reseed(struct conn *);
 static void	 shape(struct conn *);
 static _Noreturn void crash(struct conn *);
@@ -46,8 +45,8 @@ reseed(struct conn *c)
 }
 
 /* A board that could not be read steadily is tried at the next request. */
-static void
-refresh(struct conn *c)
+void
+inject_refresh(struct conn *c)
 {
 	struct fault_state *fs = &c->faults;
 	struct conf_faults f;
@@ -81,16 +80,8 @@ inject_begin(struct conn *c)
 {
 	memset(&c->faults, 0, sizeof(c->faults));
 	c->faults.board_seen = UINT32_MAX;	/* odd: never a version */
-	refresh(c);
+	inject_refresh(c);
 	reseed(c);
-}
-
-bool
-inject_on(struct conn *c)
-{
-	if (board_version(c->env->board) != c->faults.board_seen)
-		refresh(c);
-	return c->faults.on;
 }
 
 enum inject_verdict
