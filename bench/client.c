@@ -182,9 +182,12 @@ bench_run(const struct bench_options *o, bool progress,
 
 	event_base_dispatch(b.base);
 
-	if (b.measuring)
+	if (b.measuring) {
 		r->duration_s = (double)(b.t_end - b.t_measure) / 1e9;
-	else {
+		/* What is still in flight had no outcome in the period. */
+		for (i = 0; i < o->conns; i++)
+			r->stats.attempted -= conn_unanswered(&b.conns[i]);
+	} else {
 		/* Stopped during the warmup: nothing was measured. */
 		memset(&r->stats, 0, sizeof(r->stats));
 		hist_reset(&r->latency);
@@ -304,12 +307,20 @@ bench_teardown(struct bench *b)
 	free(b->wbuf);
 }
 
-/* The warmup is over: what was counted so far does not count. */
+/*
+ * The warmup is over: what was counted so far does not count. (Until
+ * then stats.attempted may have wrapped below zero; it is cleared here.)
+ */
 static void
 bench_begin_measuring(struct bench *b, uint64_t now)
 {
+	unsigned	 i;
+
 	memset(&b->r->stats, 0, sizeof(b->r->stats));
 	hist_reset(&b->r->latency);
+	/* Requests in flight now have their outcome in the period. */
+	for (i = 0; i < b->o->conns; i++)
+		b->r->stats.attempted += conn_unanswered(&b->conns[i]);
 	b->measuring = true;
 	b->t_measure = b->prog_t = now;
 	b->prog_last = 0;

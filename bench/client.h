@@ -49,6 +49,17 @@ struct bench_stats {
 	uint64_t	 bytes_out;
 	uint64_t	 connects;	/* connections established */
 	uint64_t	 errors[BENCH_ERR_KINDS];
+	/*
+	 * rr and connect. sent: requests written whole. attempted: the
+	 * requests that had an outcome (a reply, or the error that ended
+	 * their connection): those sent, and those in flight when the
+	 * measured period began, less those still in flight when it ended
+	 * or queued behind the one a connection broke on. injected: the
+	 * "wrong" replies that were forkline's "ERR injected fault".
+	 */
+	uint64_t	 sent;
+	uint64_t	 attempted;
+	uint64_t	 injected;
 };
 
 struct bench_result {

@@ -8,19 +8,23 @@
 #include <netinet/tcp.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "bench/conn.h"
+#include "bench/faults.h"
 
 #define RETRY_FIRST_NS	(10 * NS_PER_MS)
 #define RETRY_MAX_NS	NS_PER_S
 #define NO_ERROR	BENCH_ERR_KINDS	/* conn_fail without counting one */
+#define FAULT_NONE	SIZE_MAX	/* a wrong reply that is not the fault's */
 
 enum reply {
 	REPLY_PARTIAL,		/* bytes used, no reply complete yet */
 	REPLY_GOOD,
 	REPLY_WRONG,		/* complete, differs from --expect */
+	REPLY_INJECTED,		/* wrong, and it is "ERR injected fault" */
 	REPLY_UNSYNCED,		/* differs, and where it ends is unknowable */
 };
 
@@ -40,7 +44,8 @@ static enum reply reply_line(struct conn *c, const char *p, size_t n,
 		    size_t *used);
 static enum reply reply_match(struct conn *c, const char *p, size_t n,
 		    size_t *used);
-static int	 reply_done(struct conn *c, uint64_t now, bool good);
+static size_t	 fault_step(size_t at, const char *p, size_t n);
+static int	 reply_done(struct conn *c, uint64_t now, enum reply verdict);
 static void	 stream_on_read(evutil_socket_t fd, short what, void *arg);
 static void	 stream_fill(struct conn *c, uint64_t now);
 static enum bench_error connect_error_kind(int err);
@@ -205,7 +210,21 @@ conn_close(struct conn *c)
 	c->out_phase = 0;
 	c->match = 0;
 	c->skipping = false;
+	c->fault_match = 0;
 	c->sent = c->echoed = 0;
+}
+
+uint32_t
+conn_unanswered(const struct conn *c)
+{
+	const struct bench_options *o = c->b->o;
+	uint64_t	 unsent;
+
+	if (c->state != CONN_OPEN || o->mode == BENCH_STREAM)
+		return 0;
+	/* A request partly written counts as not sent. */
+	unsent = (c->out_bytes + o->request_len - 1) / o->request_len;
+	return unsent < c->n ? c->n - (uint32_t)unsent : 0;
 }
 
 /*
@@ -219,7 +238,14 @@ conn_fail(struct conn *c, enum bench_error kind)
 {
 	struct bench	*b = c->b;
 	uint64_t	 delay;
+	uint32_t	 unanswered;
 
+	/*
+	 * The error is the outcome of the oldest request in flight; the
+	 * ones written after it never reached the server's turn.
+	 */
+	if (kind != NO_ERROR && (unanswered = conn_unanswered(c)) > 1)
+		b->r->stats.attempted -= unanswered - 1;
 	bench_count_error(b, kind);
 	conn_close(c);
 	if (b->done)
@@ -327,7 +353,7 @@ static int
 conn_flush(struct conn *c)
 {
 	struct bench	*b = c->b;
-	size_t		 len, reqlen = b->o->request_len;
+	size_t		 len, reqlen = b->o->request_len, whole;
 	ssize_t		 w;
 
 	while (c->out_bytes > 0) {
@@ -347,6 +373,10 @@ conn_flush(struct conn *c)
 		}
 		b->r->stats.bytes_out += (uint64_t)w;
 		c->out_bytes -= (uint64_t)w;
+		/* The requests whose last byte went out in this write. */
+		whole = (c->out_phase + (size_t)w) / reqlen;
+		b->r->stats.sent += whole;
+		b->r->stats.attempted += whole;
 		c->out_phase = (c->out_phase + (size_t)w) % reqlen;
 		if ((size_t)w < len) {
 			conn_want_write(c);
@@ -406,7 +436,7 @@ rr_parse(struct conn *c, const char *p, size_t n, uint64_t now)
 			conn_fail(c, BENCH_ERR_WRONG);
 			return -1;
 		}
-		if (reply_done(c, now, verdict == REPLY_GOOD) == -1)
+		if (reply_done(c, now, verdict) == -1)
 			return -1;
 	}
 	return 0;
@@ -429,9 +459,26 @@ reply_line(struct conn *c, const char *p, size_t n, size_t *used)
 }
 
 /*
+ * A wrong reply, at bytes at of it so far, goes on with p[0..n): how far
+ * it still matches BENCH_FAULT_TEXT and a '\r' (the line ending of a
+ * "\r\n" request), or FAULT_NONE.
+ */
+static size_t
+fault_step(size_t at, const char *p, size_t n)
+{
+	static const char	 text[] = BENCH_FAULT_TEXT "\r";
+
+	if (at == FAULT_NONE || n > sizeof(text) - 1 - at ||
+	    memcmp(p, text + at, n) != 0)
+		return FAULT_NONE;
+	return at + n;
+}
+
+/*
  * With --expect: the reply is the expected bytes exactly. A reply that
  * differs ends at the next '\n' if the expected reply is a line;
- * otherwise there is no telling where it ends (REPLY_UNSYNCED).
+ * otherwise there is no telling where it ends (REPLY_UNSYNCED). A wrong
+ * line that is forkline's injected error is REPLY_INJECTED.
  */
 static enum reply
 reply_match(struct conn *c, const char *p, size_t n, size_t *used)
@@ -442,12 +489,16 @@ reply_match(struct conn *c, const char *p, size_t n, size_t *used)
 
 	if (c->skipping) {
 		if ((nl = memchr(p, '\n', n)) == NULL) {
+			c->fault_match = fault_step(c->fault_match, p, n);
 			*used = n;
 			return REPLY_PARTIAL;
 		}
+		c->fault_match = fault_step(c->fault_match, p, (size_t)(nl - p));
 		c->skipping = false;
 		*used = (size_t)(nl - p) + 1;
-		return REPLY_WRONG;
+		return c->fault_match == BENCH_FAULT_TEXT_LEN ||
+		    c->fault_match == BENCH_FAULT_TEXT_LEN + 1 ?
+		    REPLY_INJECTED : REPLY_WRONG;
 	}
 	if (m > n)
 		m = n;
@@ -462,6 +513,8 @@ reply_match(struct conn *c, const char *p, size_t n, size_t *used)
 	*used = 0;
 	if (o->expect[o->expect_len - 1] != '\n')
 		return REPLY_UNSYNCED;
+	/* What matched --expect so far is the start of the wrong line. */
+	c->fault_match = fault_step(0, o->expect, c->match);
 	c->match = 0;
 	c->skipping = true;
 	return REPLY_PARTIAL;
@@ -473,7 +526,7 @@ reply_match(struct conn *c, const char *p, size_t n, size_t *used)
  * closed.
  */
 static int
-reply_done(struct conn *c, uint64_t now, bool good)
+reply_done(struct conn *c, uint64_t now, enum reply verdict)
 {
 	struct bench			*b = c->b;
 	const struct bench_options	*o = b->o;
@@ -488,11 +541,14 @@ reply_done(struct conn *c, uint64_t now, bool good)
 	at = ring_pop(c);
 	c->served = true;
 	c->fails = 0;
-	if (good) {
+	if (verdict == REPLY_GOOD) {
 		hist_record(&b->r->latency, now - at);
 		b->r->stats.requests++;
-	} else
+	} else {
 		bench_count_error(b, BENCH_ERR_WRONG);
+		if (verdict == REPLY_INJECTED)
+			b->r->stats.injected++;
+	}
 	if (o->mode == BENCH_CONNECT) {
 		conn_close(c);
 		if (!b->done)

@@ -53,6 +53,9 @@ struct conn {
 	size_t		 out_phase;
 	size_t		 match;		/* bytes of the reply in progress */
 	bool		 skipping;	/* a wrong reply, up to its '\n' */
+	/* Bytes of that wrong reply that are "ERR injected fault\r" so
+	 * far; SIZE_MAX once it is something else. */
+	size_t		 fault_match;
 	/* stream */
 	uint64_t	 sent, echoed;
 };
@@ -118,6 +121,11 @@ void	 conn_open(struct conn *c);
 void	 conn_release(struct conn *c);
 /* A connect or the oldest request older than --timeout: fail c. */
 void	 conn_check_timeout(struct conn *c, uint64_t now);
+/*
+ * Requests written whole on c that have had no reply yet (rr, connect;
+ * 0 unless c is open).
+ */
+uint32_t conn_unanswered(const struct conn *c);
 /*
  * --rate: a request of c falls due at due; sent now if c is open (else
  * once it is), or counted "behind" with 1024 in flight already.

@@ -20,6 +20,7 @@
 enum {
 	OPT_BLOCK = 256,
 	OPT_INFLIGHT,
+	OPT_EXPECT_FAULTS,
 };
 
 /* Which options were given, to reject those the mode does not use. */
@@ -56,6 +57,7 @@ static const struct option long_options[] = {
 	{ "block",	required_argument, NULL, OPT_BLOCK },
 	{ "inflight",	required_argument, NULL, OPT_INFLIGHT },
 	{ "timeout",	required_argument, NULL, 't' },
+	{ "expect-faults", required_argument, NULL, OPT_EXPECT_FAULTS },
 	{ "json",	no_argument,	   NULL, 'j' },
 	{ "quiet",	no_argument,	   NULL, 'q' },
 	{ "help",	no_argument,	   NULL, 'h' },
@@ -98,6 +100,14 @@ static const char help_text[] =
     "  -t, --timeout T       a reply or connect slower than T is an error "
     "and the\n"
     "                        connection is reopened (default 5s)\n"
+    "      --expect-faults SPEC\n"
+    "                        rr and connect: compare the errors with the "
+    "faults\n"
+    "                        the server injects, as reset=1%,error=0.5% "
+    "(kinds:\n"
+    "                        crash reset stall close error); exit status "
+    "1 if a\n"
+    "                        rate is outside its 99.9% interval\n"
     "  -j, --json            one JSON object on stdout instead of the "
     "report\n"
     "  -q, --quiet           no progress line on a terminal\n"
@@ -110,7 +120,9 @@ static const char help_text[] =
     "  forkline-bench -m stream --block 64k unix:/run/forkline/echo.sock\n"
     "\n"
     "Exit status: 0 no errors, 1 errors, 2 could not connect, 64 usage "
-    "error,\n71 operating-system error (e.g. too few file descriptors).\n";
+    "error,\n71 operating-system error (e.g. too few file descriptors). "
+    "With\n--expect-faults, 1 is errors the faults do not explain, or a "
+    "rate outside\nits interval.\n";
 
 static int
 fail(char *err, size_t errlen, const char *fmt, ...)
@@ -272,6 +284,8 @@ parse_option(int ch, const char *arg, struct bench_options *o,
 			    "range: 1 byte to 64m (%d bytes)", arg,
 			    BENCH_INFLIGHT_BYTES_MAX);
 		return 0;
+	case OPT_EXPECT_FAULTS:
+		return bench_parse_faults(arg, &o->faults, err, errlen);
 	case 'j':
 		o->json = true;
 		return 0;
@@ -306,6 +320,15 @@ check_combination(const struct bench_options *o, const struct given *g,
 		return fail(err, errlen, "%s applies to --mode rr and connect "
 		    "only: stream sends a byte pattern and checks its echo",
 		    g->request ? "--request" : "--expect");
+	if (o->mode == BENCH_STREAM && o->faults.any)
+		return fail(err, errlen, "--expect-faults applies to --mode rr "
+		    "and connect only: in stream mode the server's requests "
+		    "are its reads, which the client cannot count");
+	if (o->faults.given[BENCH_FAULT_ERROR] && (o->expect_len == 0 ||
+	    o->expect[o->expect_len - 1] != '\n'))
+		return fail(err, errlen, "--expect-faults error: needs --expect "
+		    "with a reply that ends in \\n (such as 'PONG\\n'), to "
+		    "tell the error reply from the answer");
 	return 0;
 }
 

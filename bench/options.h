@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bench/faults.h"
 #include "common/net.h"
 
 #define BENCH_TEXT_MAX		4096	/* request and expected reply bytes */
@@ -63,6 +64,7 @@ struct bench_options {
 	size_t		 inflight;
 	bool		 json;
 	bool		 quiet;
+	struct bench_faults faults;	/* --expect-faults; .any if given */
 };
 
 /*

@@ -7,6 +7,8 @@
 #                               A/B: bin/forkline against another binary
 #   make bench-scale            memory per worker; 64 to 4096 connections
 #   make bench-syscalls         system calls per request (strace)
+#   make bench-faults           [faults] measured: each delay distribution's
+#                               median and p99, and injected probabilities
 #
 # Installs the peers and gnuplot first (scripts/install-deps --bench), then
 # builds the server, the load generator and the floor, in that order.
@@ -56,3 +58,13 @@ bench-syscalls:
 	scripts/install-deps --bench
 	$(MAKE) bin/forkline bin/forkline-bench
 	bench/syscalls
+
+# Fault injection against docs/FAULTS.md (bench/faults): the median and
+# p99 of every delay distribution within 10 %, and reset and error rates
+# with forkline-bench --expect-faults. About a minute and a half; needs
+# nothing the build does not. FAULTS_ARGS='--conns 8 --scale 2'.
+.PHONY: bench-faults
+
+bench-faults:
+	$(MAKE) bin/forkline bin/forkline-bench
+	bench/faults $(FAULTS_ARGS)

@@ -2,8 +2,8 @@
  * Integration tests of forkline-bench ($FORKLINE_BENCH_BIN) against the
  * real forkline: each mode for about a second with --json, checked for
  * traffic and zero errors; a wrong --expect, nothing listening, a bad
- * flag, SIGINT mid-run; and redis-server with its own protocol when it
- * is installed.
+ * flag, SIGINT mid-run; --expect-faults against a server that injects
+ * faults; and redis-server with its own protocol when it is installed.
  *
  * Speed is never asserted: "> 0" is all a rate must be. Every run has
  * fewer connections than the server has workers, since a worker serves
@@ -24,12 +24,14 @@
 
 #include "tests/support/harness.h"
 #include "tests/support/json.h"
+#include "tests/support/logs.h"
 
 #define ARGS(...)	((const char *const[]){ __VA_ARGS__, NULL })
 #define ARGS_MAX	32
 #define RUN_MS		60000	/* a 1 s run, on a slow and busy machine */
 #define SIGINT_MS	10000	/* SIGINT to exit */
 #define REDIS_READY_MS	10000
+#define RELOAD_MS	10000	/* a reload in place, logged */
 
 struct bench_run {
 	int	 status;
@@ -398,6 +400,82 @@ START_TEST(test_sigint_partial)
 }
 END_TEST
 
+/*
+ * A server whose workers inject reset = 2 % and error = 5 %, set by a
+ * reload in place once it serves (its readiness probe must not be
+ * faulted).
+ */
+static void
+faults_server(struct server *s, char *path, size_t pathlen)
+{
+	harness_write_file(path, pathlen, "faults-", ".conf",
+	    "[workers]\nstart = 4\n");
+	server_start(s, ARGS("-c", path));
+	harness_rewrite_file(path, "[workers]\nstart = 4\n[faults]\n"
+	    "reset = 2%\nerror = 5%\nseed = 7\n");
+	server_signal(s, SIGHUP);
+	ck_assert_msg(server_log_wait(s, "only [faults] changed", RELOAD_MS),
+	    "no reload in place of [faults] (log %s)", s->log);
+}
+
+/*
+ * The faults the server injects, expected: exit 0, every outcome counted
+ * once (a reply, or the error that ended its connection), and each kind
+ * seen. Expected wrong (reset 10 %): exit 1, the reset line outside.
+ */
+START_TEST(test_expect_faults)
+{
+	char			 path[HARNESS_PATH_MAX], want[128];
+	struct server		 s;
+	struct bench_run	 r;
+
+	faults_server(&s, path, sizeof(path));
+	bench(&r, tcp_target(&s), ARGS("-c", "2", "-d", "1", "-w", "0", "-j",
+	    "-q", "-e", "PONG\\n", "--expect-faults", "reset=2%,error=5%"));
+	assert_exit(&r, 0, "the faults the server injects");
+	ck_assert_msg(num(&r, "errors.reset") > 0 && num(&r, "errors.wrong") >
+	    0 && num(&r, "errors_total") == num(&r, "errors.reset") +
+	    num(&r, "errors.wrong"), "expected resets and error replies "
+	    "only: %s", r.out);
+	ck_assert_msg(num(&r, "attempted") == num(&r, "requests") +
+	    num(&r, "errors_total"), "attempted is not replies and errors: "
+	    "%s", r.out);
+	ck_assert_int_eq(json_array_len_at(r.out, r.len, "faults.checks"), 2);
+	/* Every wrong reply was the injected one. */
+	snprintf(want, sizeof(want), "{\"kind\":\"error\",\"expected\":"
+	    "0.049,\"seen\":%.0f,", num(&r, "errors.wrong"));
+	ck_assert_msg(strstr(r.out, want) != NULL, "%s not in %s", want,
+	    r.out);
+	snprintf(want, sizeof(want), "{\"kind\":\"reset\",\"expected\":"
+	    "0.02,\"seen\":%.0f,\"of\":%.0f,", num(&r, "errors.reset"),
+	    num(&r, "attempted"));
+	ck_assert_msg(strstr(r.out, want) != NULL, "%s not in %s", want,
+	    r.out);
+	ck_assert_msg(strstr(r.out, "\"unexplained_errors\":0,\"ok\":true}")
+	    != NULL, "not ok: %s", r.out);
+	free(r.out);
+
+	bench(&r, tcp_target(&s), ARGS("-c", "2", "-d", "1", "-w", "0", "-q",
+	    "-e", "PONG\\n", "--expect-faults", "reset=10%,error=5%"));
+	assert_exit(&r, 1, "a reset rate that is not the server's");
+	ck_assert_msg(strstr(r.out, "faults expected against seen (99.9% "
+	    "Wilson score interval):\n  reset   10.000%   seen ") != NULL,
+	    "no fault report: %s", r.out);
+	ck_assert_msg(strstr(r.out, "   outside\n  error   4.500%   seen ") !=
+	    NULL, "the reset line is not outside: %s", r.out);
+	free(r.out);
+
+	/* Errors no fault given explains: the error replies. */
+	bench(&r, tcp_target(&s), ARGS("-c", "2", "-d", "1", "-w", "0", "-q",
+	    "-e", "PONG\\n", "--expect-faults", "reset=2%"));
+	assert_exit(&r, 1, "error replies not expected");
+	ck_assert_msg(strstr(r.out, "  errors the faults do not explain: ") !=
+	    NULL, "unexplained errors not reported: %s", r.out);
+	free(r.out);
+	server_stop_expect_zero(&s);
+}
+END_TEST
+
 static bool
 redis_ready(void *arg)
 {
@@ -479,6 +557,7 @@ bench_suite(void)
 	tcase_add_test(tc, test_nothing_listening);
 	tcase_add_test(tc, test_bad_flag);
 	tcase_add_test(tc, test_sigint_partial);
+	tcase_add_test(tc, test_expect_faults);
 	suite_add_tcase(s, tc);
 	return s;
 }

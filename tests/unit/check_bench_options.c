@@ -1,7 +1,9 @@
 /*
  * Unit tests for bench/options.c: the defaults, every option in its short
  * and long form, the value parsers (durations, sizes, escapes, targets,
- * numbers) and every error with its message.
+ * numbers) and every error with its message. The SPEC of --expect-faults
+ * itself is check_bench_faults.c's; here, how the option goes with the
+ * others.
  */
 #include <sys/un.h>
 
@@ -90,6 +92,7 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(o.inflight, 65536);
 	ck_assert(!o.json);
 	ck_assert(!o.quiet);
+	ck_assert(!o.faults.any);
 }
 END_TEST
 
@@ -138,6 +141,29 @@ START_TEST(test_every_option)
 	ok(ARGS("127.0.0.1:9", "-c", "3"));
 	ck_assert_uint_eq(o.conns, 3);
 	ck_assert_str_eq(o.target.text, "127.0.0.1:9");
+}
+END_TEST
+
+START_TEST(test_expect_faults)
+{
+	ok(ARGS("--expect-faults", "reset=1%,error=2%", "-e", "PONG\\n"));
+	ck_assert(o.faults.any);
+	ck_assert(o.faults.given[BENCH_FAULT_RESET]);
+	ck_assert(o.faults.given[BENCH_FAULT_ERROR]);
+	ck_assert(!o.faults.given[BENCH_FAULT_CRASH]);
+	ck_assert_uint_eq(o.faults.ppm[BENCH_FAULT_RESET], 10000);
+	ck_assert_uint_eq(o.faults.ppm[BENCH_FAULT_ERROR], 20000);
+	/* Without error, no --expect is needed; connect mode and --rate
+	 * and a pipeline go with it. */
+	ok(ARGS("-m", "connect", "--expect-faults=crash=0.5%"));
+	ck_assert_uint_eq(o.faults.ppm[BENCH_FAULT_CRASH], 5000);
+	ok(ARGS("-R", "1000", "--expect-faults", "stall=0.1%,close=0.05"));
+	ok(ARGS("-P", "8", "-r", "PING\\r\\n", "-e", "PONG\\r\\n",
+	    "--expect-faults", "error=1%"));
+	/* The last one given is the one. */
+	ok(ARGS("--expect-faults", "reset=1%", "--expect-faults", "close=1%"));
+	ck_assert(!o.faults.given[BENCH_FAULT_RESET]);
+	ck_assert(o.faults.given[BENCH_FAULT_CLOSE]);
 }
 END_TEST
 
@@ -516,6 +542,25 @@ static const struct {
 	{ ARGS("-m", "stream", "-e", "PONG\\n"), "--expect applies to "
 	    "--mode rr and connect only: stream sends a byte pattern and "
 	    "checks its echo" },
+	/* --expect-faults: the SPEC, the mode, and error's --expect. */
+	{ ARGS("--expect-faults"), "option '--expect-faults' needs a "
+	    "value" },
+	{ ARGS("--expect-faults", "speed=1"), "--expect-faults: unknown "
+	    "kind 'speed' (kinds: crash reset stall close error)" },
+	{ ARGS("--expect-faults", "reset=1x"), "--expect-faults reset: '1x' "
+	    "is not a probability (examples: 5%, 0.25%, 0.05; to a "
+	    "millionth)" },
+	{ ARGS("-m", "stream", "--expect-faults", "reset=1%"),
+	    "--expect-faults applies to --mode rr and connect only: in "
+	    "stream mode the server's requests are its reads, which the "
+	    "client cannot count" },
+	{ ARGS("--expect-faults", "error=1%"), "--expect-faults error: needs "
+	    "--expect with a reply that ends in \\n (such as 'PONG\\n'), to "
+	    "tell the error reply from the answer" },
+	{ ARGS("-e", "PONG", "--expect-faults", "reset=1%,error=1%"),
+	    "--expect-faults error: needs --expect with a reply that ends in "
+	    "\\n (such as 'PONG\\n'), to tell the error reply from the "
+	    "answer" },
 };
 
 START_TEST(test_refusals)
@@ -536,6 +581,7 @@ options_suite(void)
 	tcase_add_loop_test(tc, test_actions, 0, NELEM(actions));
 	tcase_add_test(tc, test_help_text);
 	tcase_add_test(tc, test_parse_twice);
+	tcase_add_test(tc, test_expect_faults);
 	tcase_add_loop_test(tc, test_modes, 0, NELEM(modes));
 	tcase_add_test(tc, test_mode_name);
 	tcase_add_test(tc, test_mode_after_options);
