@@ -7,11 +7,6 @@
 
 #include "common/board.h"
 
-struct board {
-	_Atomic uint32_t seq;		/* odd while being written */
-	unsigned char	 data[BOARD_CAP];
-};
-
 struct board *
 board_create(void)
 {
@@ -39,12 +34,6 @@ board_publish(struct board *b, const void *data, size_t len)
 	atomic_thread_fence(memory_order_release);
 	memcpy(b->data, data, len);
 	atomic_store_explicit(&b->seq, s + 2, memory_order_release);
-}
-
-uint32_t
-board_version(const struct board *b)
-{
-	return atomic_load_explicit(&b->seq, memory_order_acquire);
 }
 
 /*

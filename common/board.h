@@ -11,12 +11,18 @@
 #ifndef FORKLINE_BOARD_H
 #define FORKLINE_BOARD_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define BOARD_CAP	256
 
-struct board;
+/* Shown only so that board_version can be inlined in the request path:
+ * use the functions below. */
+struct board {
+	_Atomic uint32_t seq;		/* odd while being written */
+	unsigned char	 data[BOARD_CAP];
+};
 
 /* Map a board before the first fork. NULL with errno set. */
 struct board	*board_create(void);
@@ -26,7 +32,11 @@ void		 board_destroy(struct board *b);
 void		 board_publish(struct board *b, const void *data, size_t len);
 
 /* A worker: the version now (even; changes with every publish). */
-uint32_t	 board_version(const struct board *b);
+static inline uint32_t
+board_version(const struct board *b)
+{
+	return atomic_load_explicit(&b->seq, memory_order_acquire);
+}
 
 #define BOARD_READ_TRIES	64
 

@@ -18,7 +18,8 @@
 static int	 wait_fd(struct conn *, short, int64_t, bool);
 static int	 send_all(struct conn *, const char *, size_t);
 static int	 send_plain(struct conn *, const char *, size_t);
-static int	 send_shaped(struct conn *, const char *, size_t);
+static int	 send_shaped(struct conn *, const char *, size_t)
+		    __attribute__((noinline, cold));
 
 /*
  * Wait for events on the client, and on the lifeline when stop_wakes: the
@@ -209,7 +210,7 @@ send_all(struct conn *c, const char *data, size_t len)
 	    send_plain(c, data, len);
 }
 
-static int
+static inline __attribute__((always_inline)) int
 send_plain(struct conn *c, const char *data, size_t len)
 {
 	ssize_t n;

@@ -24,10 +24,11 @@ _Static_assert(sizeof(struct conf_faults) <= BOARD_CAP,
     "[faults] fits on the board");
 
 static void	 count(struct conn *, enum health_fault);
-static void	 refresh(struct conn *);
 static void	 reseed(struct conn *);
+static void	 shape(struct conn *);
 static _Noreturn void crash(struct conn *);
 static void	 describe(const struct conn *, const char *, char *, size_t);
+static void	 printable(char *);
 
 static void
 count(struct conn *c, enum health_fault kind)
@@ -44,8 +45,8 @@ reseed(struct conn *c)
 }
 
 /* A board that could not be read steadily is tried at the next request. */
-static void
-refresh(struct conn *c)
+void
+inject_refresh(struct conn *c)
 {
 	struct fault_state *fs = &c->faults;
 	struct conf_faults f;
@@ -60,8 +61,18 @@ refresh(struct conn *c)
 		return;
 	fs->f = f;
 	fs->on = conf_faults_any(&f);
+	shape(c);
 	if (f.seed != seed)
 		reseed(c);
+}
+
+/* The connection's writes follow its bandwidth from the next one on,
+ * also when faults were just turned off. */
+static void
+shape(struct conn *c)
+{
+	c->bandwidth = c->faults.f.bandwidth;
+	c->shaped = c->bandwidth > 0 || c->budgeted;
 }
 
 void
@@ -69,16 +80,8 @@ inject_begin(struct conn *c)
 {
 	memset(&c->faults, 0, sizeof(c->faults));
 	c->faults.board_seen = UINT32_MAX;	/* odd: never a version */
-	refresh(c);
+	inject_refresh(c);
 	reseed(c);
-}
-
-bool
-inject_on(struct conn *c)
-{
-	if (board_version(c->env->board) != c->faults.board_seen)
-		refresh(c);
-	return c->faults.on;
 }
 
 enum inject_verdict
@@ -134,8 +137,6 @@ inject_delay(struct conn *c)
 			return -1;
 		conn_sleep_us(c, us);
 	}
-	c->bandwidth = f->bandwidth;
-	c->shaped = c->bandwidth > 0 || c->budgeted;
 	if (f->bandwidth > 0)
 		count(c, HEALTH_FAULT_BANDWIDTH);
 	return 0;
@@ -168,6 +169,19 @@ inject_stall(struct conn *c, char *buf, size_t len, int64_t deadline_ms)
 		return;
 	while (conn_receive(c, buf, len, deadline_ms, &got) == CONN_READABLE)
 		;
+}
+
+/*
+ * An error quotes the client's word back: like the parser's "unknown
+ * command" reply, every byte outside printable ASCII becomes '?', so the
+ * reply is one line of text whatever was sent.
+ */
+static void
+printable(char *text)
+{
+	for (; *text != '\0'; text++)
+		if ((unsigned char)*text < 0x20 || (unsigned char)*text > 0x7e)
+			*text = '?';
 }
 
 /* "OK latency=0 jitter=0 ...": the reply to every FAULT that worked. */
@@ -204,6 +218,11 @@ inject_command(struct conn *c, const char *arg, size_t len, char *reply,
 		    "%d bytes", COMMAND_ARG_MAX);
 		return;
 	}
+	if (memchr(arg, '\0', len) != NULL) {
+		snprintf(reply, replylen, "ERR FAULT: a NUL byte in the "
+		    "arguments");
+		return;
+	}
 	memcpy(words, arg, len);
 	words[len] = '\0';
 	for (w = strtok_r(words, " \t", &save); w != NULL;
@@ -220,11 +239,13 @@ inject_command(struct conn *c, const char *arg, size_t len, char *reply,
 		if ((eq = strchr(w, '=')) == NULL || eq == w) {
 			snprintf(reply, replylen, "ERR FAULT: '%.64s' is not "
 			    "KEY=VALUE (FAULT off stands alone)", w);
+			printable(reply);
 			return;
 		}
 		*eq = '\0';
 		if (conf_faults_set(&next, w, eq + 1, why, sizeof(why)) == -1) {
 			snprintf(reply, replylen, "ERR FAULT %s", why);
+			printable(reply);
 			return;
 		}
 		seeded |= strcmp(w, "seed") == 0;
@@ -237,6 +258,7 @@ inject_command(struct conn *c, const char *arg, size_t len, char *reply,
 		c->faults.f = next;
 		c->faults.own = true;
 		c->faults.on = conf_faults_any(&next);
+		shape(c);
 		if (seeded)
 			reseed(c);
 	}

@@ -12,7 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/board.h"
 #include "worker/conn.h"
+#include "worker/worker.h"
 
 /* The answer to one request, after the draw. */
 enum inject_verdict {
@@ -30,9 +32,21 @@ enum inject_verdict {
  * the generator seeded from the seed, the slot and that count. */
 void	 inject_begin(struct conn *c);
 
-/* Before a request: take a new [faults] from the board if there is one;
- * true when any fault is on for this connection. */
-bool	 inject_on(struct conn *c);
+/* inject_on's slow side: copy [faults] from the board. */
+void	 inject_refresh(struct conn *c);
+
+/*
+ * Before a request: take a new [faults] from the board if there is one;
+ * true when any fault is on for this connection. Inline: with faults off
+ * this is all a request pays, one load and two compares.
+ */
+static inline bool
+inject_on(struct conn *c)
+{
+	if (board_version(c->env->board) != c->faults.board_seen)
+		inject_refresh(c);
+	return c->faults.on;
+}
 
 /* Draw this request's fault and count it. A crash does not return. */
 enum inject_verdict inject_pick(struct conn *c);

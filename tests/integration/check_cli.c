@@ -219,27 +219,6 @@ START_TEST(test_check_config_overrides)
 }
 END_TEST
 
-/* Keep only the sections and settings of INI text: no comments, blanks. */
-static void
-ini_settings(char *text)
-{
-	char	*in = text, *out = text, *p;
-	size_t	 len;
-
-	while (*in != '\0') {
-		len = strcspn(in, "\n");
-		if (in[len] == '\n')
-			len++;
-		p = in + strspn(in, " \t");
-		if (*p != '#' && *p != ';' && *p != '\n' && *p != '\0') {
-			memmove(out, in, len);
-			out += len;
-		}
-		in += len;
-	}
-	*out = '\0';
-}
-
 /* Defaults, and the printed configuration loads back to itself. */
 START_TEST(test_check_config_defaults_roundtrip)
 {

@@ -29,20 +29,6 @@ file_size(const char *path)
 	return stat(path, &st) == 0 ? (long)st.st_size : -1;
 }
 
-/*
- * A directory for log files that the workers' user (nobody) may reach,
- * as /var/log/forkline would be: the workers reopen files by path.
- */
-static void
-log_dir(char *out, size_t len)
-{
-	ck_assert_msg(chmod(harness_dir(), 0711) == 0, "chmod %s: %s",
-	    harness_dir(), strerror(errno));
-	harness_mkdtemp(out, len);
-	ck_assert_msg(chmod(out, 0755) == 0, "chmod %s: %s", out,
-	    strerror(errno));
-}
-
 /* Does one of pid's fds name path? */
 static bool
 holds_file(pid_t pid, const char *path)
@@ -123,7 +109,7 @@ START_TEST(test_log_file_reopen)
 	long		 old_size;
 	int		 fd;
 
-	log_dir(dir, sizeof(dir));
+	log_dir_make(dir, sizeof(dir));
 	snprintf(logf, sizeof(logf), "%s/forkline.log", dir);
 	snprintf(old, sizeof(old), "%s.1", logf);
 	snprintf(text, sizeof(text), "[log]\ntarget = %s\n", logf);
@@ -300,7 +286,7 @@ START_TEST(test_access_log)
 	int		 fd, port, r;
 	unsigned long long out;
 
-	log_dir(dir, sizeof(dir));
+	log_dir_make(dir, sizeof(dir));
 	snprintf(acc, sizeof(acc), "%s/access.log", dir);
 	snprintf(old, sizeof(old), "%s.1", acc);
 	snprintf(text, sizeof(text), "[connection]\nidle_timeout = 200ms\n"

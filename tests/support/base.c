@@ -241,6 +241,15 @@ harness_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t
+harness_now_us(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /*
  * FORKLINE_TEST_SLOW=N multiplies every limit the harness waits with, for
  * a server that runs N times slower than usual: under valgrind (make

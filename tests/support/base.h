@@ -66,6 +66,9 @@ int	 harness_count(const char *text, const char *needle);
 
 /* Time. */
 int64_t	 harness_now_ms(void);		/* monotonic */
+/* The same clock in microseconds: for delays a test measures to the
+ * millisecond or below, where whole milliseconds would round away. */
+int64_t	 harness_now_us(void);
 /*
  * Every limit the harness waits with (the HARNESS_*_MS above, and each
  * timeout_ms argument of the harness) is multiplied by FORKLINE_TEST_SLOW

@@ -67,3 +67,23 @@ ini_count(const char *text, const char *section, const char *key)
 {
 	return ini_scan(text, section, key, NULL, 0);
 }
+
+void
+ini_settings(char *text)
+{
+	char	*in = text, *out = text, *p;
+	size_t	 len;
+
+	while (*in != '\0') {
+		len = strcspn(in, "\n");
+		if (in[len] == '\n')
+			len++;
+		p = in + strspn(in, " \t");
+		if (*p != '#' && *p != ';' && *p != '\n' && *p != '\0') {
+			memmove(out, in, len);
+			out += len;
+		}
+		in += len;
+	}
+	*out = '\0';
+}

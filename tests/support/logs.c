@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,16 @@ log_lines(const struct server *s, const char *needle)
 		    "all)", n);
 	free(text);
 	return out[0] != '\0' ? out : " (none)";
+}
+
+void
+log_dir_make(char *out, size_t len)
+{
+	ck_assert_msg(chmod(harness_dir(), 0711) == 0, "chmod %s: %s",
+	    harness_dir(), strerror(errno));
+	harness_mkdtemp(out, len);
+	ck_assert_msg(chmod(out, 0755) == 0, "chmod %s: %s", out,
+	    strerror(errno));
 }
 
 int

@@ -42,6 +42,12 @@ const char *log_lines(const struct server *s, const char *needle);
 	}								\
 } while (0)
 
+/*
+ * A fresh directory for log files that the workers' user (nobody) may
+ * reach, as /var/log/forkline would be: workers reopen files by path.
+ * Its path in out.
+ */
+void	 log_dir_make(char *out, size_t len);
 /* Lines of the file at path holding needle (0 if there is no file). */
 int	 log_file_count(const char *path, const char *needle);
 /* Wait until path has n lines holding needle; assert with what, quoting

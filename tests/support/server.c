@@ -114,6 +114,22 @@ server_start(struct server *s, const char *const args[])
 }
 
 void
+server_start_quiet(struct server *s, const char *const args[])
+{
+	int64_t	 deadline;
+
+	server_launch(s, args);
+	deadline = harness_deadline(HARNESS_READY_MS);
+	while (log_count(s, "ready: ", 0) == 0) {
+		server_check_running(s, "while starting up");
+		if (harness_now_ms() >= deadline)
+			server_fail(s, "the master did not log \"ready:\" "
+			    "within %d ms of starting", HARNESS_READY_MS);
+		harness_sleep_ms(10);
+	}
+}
+
+void
 server_start_unbound(struct server *s, const char *const args[])
 {
 	server_spawn(s, harness_forkline_bin(), args, -1, NULL, NULL);

@@ -40,6 +40,13 @@ struct server {
 /* Start with an inherited listener on 127.0.0.1:0; wait until it serves. */
 void	 server_start(struct server *s, const char *const args[]);
 /*
+ * The same, but ready means the master's "ready: N workers serving" line
+ * in the log, not a PING answered: no request of the harness reaches a
+ * worker. For a server whose replies are faulted on purpose ([faults]),
+ * or whose workers' first connection must be the test's own.
+ */
+void	 server_start_quiet(struct server *s, const char *const args[]);
+/*
  * The same without waiting for readiness, for a server that will never
  * serve (a crash-on-start fault). The server's environment is this
  * process's, so a test may setenv() first.
