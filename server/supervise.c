@@ -111,6 +111,7 @@ worker_child(int report_fd, void *arg)
 		.creds = &core->creds,
 		.board = core->board,
 		.slot = s->num,
+		.start = s->starts,
 		.generation = s->generation,
 		.master = core->pid,
 	};
@@ -142,6 +143,7 @@ spawn_into(struct supervisor *sup, struct slot *s)
 		keep[i++] = log_fd();
 	spec.nkeep = i;
 	s->generation = core->generation;
+	s->starts++;
 	slots_claim(sup, s);
 	if (future_spawn(&s->fut, &spec, worker_child, s) == -1) {
 		log_warn("cannot start worker %d", s->num);

@@ -106,6 +106,7 @@ struct slot {
 	struct event		*pipe_ev;
 	struct health_report	 last;
 	int64_t			 started_ms;
+	unsigned		 starts;	/* workers started here, from 1 */
 	int64_t			 ready_ms;	/* 0: not ready yet */
 	int64_t			 last_report_ms;
 	enum stop_reason	 stop;

@@ -21,11 +21,11 @@ mix(uint64_t z)
 
 void
 fault_rng_seed(struct fault_rng *rng, uint32_t seed, int slot,
-    uint64_t conn_no)
+    unsigned start, uint64_t conn_no)
 {
 	uint64_t s = mix((uint64_t)seed + 0x9e3779b97f4a7c15ULL);
 
-	s = mix(s ^ ((uint64_t)(uint32_t)slot << 32));
+	s = mix(s ^ ((uint64_t)(uint32_t)slot << 32) ^ (uint64_t)start);
 	s = mix(s ^ conn_no);
 	rng->s = s != 0 ? s : 0x9e3779b97f4a7c15ULL;	/* never all zero */
 }

@@ -18,8 +18,10 @@ struct fault_rng {
 	uint64_t	 s;
 };
 
+/* start: the slot's n-th worker, so a replacement does not replay the
+ * draws of the worker it replaces (one that crashed at its 64th reply). */
 void	 fault_rng_seed(struct fault_rng *rng, uint32_t seed, int slot,
-	    uint64_t conn_no);
+	    unsigned start, uint64_t conn_no);
 uint64_t fault_rng_next(struct fault_rng *rng);
 
 /*

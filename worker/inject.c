@@ -41,7 +41,7 @@ static void
 reseed(struct conn *c)
 {
 	fault_rng_seed(&c->faults.rng, (uint32_t)c->faults.f.seed,
-	    c->env->slot, c->stats->connections);
+	    c->env->slot, c->env->start, c->stats->connections);
 }
 
 /* A board that could not be read steadily is tried at the next request. */

@@ -25,6 +25,7 @@ struct worker_env {
 	const struct creds	*creds;		/* who to become */
 	const struct board	*board;		/* [faults] now (struct conf_faults) */
 	int			 slot;		/* 1..N, stable across restarts */
+	unsigned		 start;		/* the slot's n-th worker, from 1 */
 	unsigned		 generation;
 	pid_t			 master;
 };

@@ -65,6 +65,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	env.conf = &conf;
 	env.board = board;
 	env.slot = 1;
+	env.start = 1;
 	c.env = &env;
 	c.stats = &stats;
 	inject_begin(&c);

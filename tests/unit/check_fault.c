@@ -229,22 +229,25 @@ END_TEST
  * one gives others. */
 START_TEST(test_rng_reproducible)
 {
-	struct fault_rng a, b, c, d;
-	int i, same_c = 0, same_d = 0;
+	struct fault_rng a, b, c, d, e;
+	int i, same_c = 0, same_d = 0, same_e = 0;
 
-	fault_rng_seed(&a, 42, 3, 17);
-	fault_rng_seed(&b, 42, 3, 17);
-	fault_rng_seed(&c, 42, 3, 18);
-	fault_rng_seed(&d, 42, 4, 17);
+	fault_rng_seed(&a, 42, 3, 1, 17);
+	fault_rng_seed(&b, 42, 3, 1, 17);
+	fault_rng_seed(&c, 42, 3, 1, 18);
+	fault_rng_seed(&d, 42, 4, 1, 17);
+	fault_rng_seed(&e, 42, 3, 2, 17);
 	for (i = 0; i < 1000; i++) {
 		uint64_t x = fault_rng_next(&a);
 
 		ck_assert_uint_eq(x, fault_rng_next(&b));
 		same_c += x == fault_rng_next(&c);
 		same_d += x == fault_rng_next(&d);
+		same_e += x == fault_rng_next(&e);
 	}
 	ck_assert_int_eq(same_c, 0);
 	ck_assert_int_eq(same_d, 0);
+	ck_assert_int_eq(same_e, 0);	/* a replacement draws anew */
 }
 END_TEST
 
@@ -269,7 +272,7 @@ START_TEST(test_pick_rates)
 	conf.faults.stall_ppm = 20000;
 	conf.faults.close_ppm = 100000;
 	conf.faults.error_ppm = 250000;
-	fault_rng_seed(&rng, 1234, 1, 1);
+	fault_rng_seed(&rng, 1234, 1, 1, 1);
 	for (i = 0; i < DRAWS; i++)
 		seen[fault_pick(&conf.faults, &rng)]++;
 	want[FAULT_PICK_CRASH] = 0.01;
@@ -297,7 +300,7 @@ START_TEST(test_pick_edges)
 	int i;
 
 	conf_defaults(&conf);
-	fault_rng_seed(&rng, 1, 1, 1);
+	fault_rng_seed(&rng, 1, 1, 1, 1);
 	for (i = 0; i < 1000; i++)
 		ck_assert_int_eq(fault_pick(&conf.faults, &rng),
 		    FAULT_PICK_NONE);
@@ -349,7 +352,7 @@ START_TEST(test_delay_distribution)
 	conf.faults.distribution = delays[_i].dist;
 	conf.faults.latency_ms = delays[_i].latency_ms;
 	conf.faults.jitter_ms = delays[_i].jitter_ms;
-	fault_rng_seed(&rng, 99, 2, (uint64_t)_i);
+	fault_rng_seed(&rng, 99, 2, 1, (uint64_t)_i);
 	for (i = 0; i < DRAWS; i++) {
 		d[i] = fault_delay_us(&conf.faults, &rng);
 		ck_assert_int_ge(d[i], (int64_t)(delays[_i].min_ms * 1000));
