@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tests/support/client.h"
@@ -380,11 +381,34 @@ run_assert_exit(const struct run_result *r, int code, const char *what)
 	    harness_quote(r->err, strlen(r->err)));
 }
 
+/*
+ * A port below the kernel's ephemeral range (ip_local_port_range): a port
+ * bind(0) hands out is one a client's connect may take as its source port
+ * before the server binds it ("Address already in use"); one below the
+ * range is never handed out that way. Tried at random, a bounded number
+ * of times; bind(0) if none is free.
+ */
 int
 harness_free_port(void)
 {
-	int	 port;
+	static unsigned	 counter;
+	unsigned	 low = 32768, r;
+	FILE		*fp;
+	int		 port, i;
 
+	if ((fp = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r")) !=
+	    NULL) {
+		if (fscanf(fp, "%u", &low) != 1)
+			low = 32768;
+		fclose(fp);
+	}
+	for (i = 0; low > 12000 && i < 200; i++) {
+		r = (unsigned)getpid() * 2654435761u + (unsigned)time(NULL) +
+		    ++counter * 40503u;
+		port = 10000 + (int)(r % (low - 10000));
+		if (harness_port_bindable(port))
+			return port;
+	}
 	close(harness_listen_tcp(&port));
 	return port;
 }
