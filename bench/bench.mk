@@ -8,7 +8,7 @@
 BENCH_LIB_SRCS	= bench/histogram.c bench/options.c bench/client.c bench/conn.c \
 		  bench/faults.c
 BENCH_LIB_OBJS	= $(BENCH_LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/common/net.o \
-		  $(BUILD)/common/escape.o
+		  $(BUILD)/common/escape.o $(BUILD)/common/prob.o
 BENCH_MAIN_OBJ	= $(BUILD)/bench/forkline-bench.o
 BENCH_LIB	= $(BUILD)/libbench.a
 BENCH_UNIT_BINS	= $(BUILD)/tests/unit/check_bench_histogram \

@@ -7,19 +7,13 @@
 #include <string.h>
 
 #include "bench/faults.h"
+#include "common/prob.h"
 
 #define KINDS_LIST	"crash reset stall close error"
 
-enum prob_result {
-	PROB_OK,
-	PROB_BAD,	/* not a probability */
-	PROB_RANGE,	/* well-formed, above 100 % */
-};
 
 static int	 fail(char *err, size_t errlen, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
-static enum prob_result prob_parse(const char *text, size_t len,
-		    uint32_t *ppm);
 static int	 prob_check(const char *text, size_t len, const char *what,
 		    int whatlen, uint32_t *ppm, char *err, size_t errlen);
 static int	 kind_of(const char *name, size_t len);
@@ -45,54 +39,6 @@ const char *
 bench_fault_name(enum bench_fault kind)
 {
 	return kind < BENCH_FAULT_KINDS ? names[kind] : "?";
-}
-
-/*
- * As forkline's configuration reads one: digits, an optional fraction,
- * then "%" or nothing (a fraction of one). Trailing zeros of the
- * fraction do not count; what is left must be a whole number of
- * millionths.
- */
-static enum prob_result
-prob_parse(const char *text, size_t len, uint32_t *ppm)
-{
-	const char	*p = text, *end = text + len, *frac = NULL, *digits_end;
-	uint64_t	 whole = 0, v;
-	int		 scale, digits, i;
-
-	for (; p < end && *p >= '0' && *p <= '9'; p++)
-		if ((whole = whole * 10 + (uint64_t)(*p - '0')) >
-		    BENCH_PPM_ONE)
-			whole = BENCH_PPM_ONE + 1;	/* too big either way */
-	if (p == text)
-		return PROB_BAD;
-	if (p < end && *p == '.') {
-		frac = ++p;
-		while (p < end && *p >= '0' && *p <= '9')
-			p++;
-		if (p == frac)
-			return PROB_BAD;
-	}
-	digits_end = p;
-	if (p + 1 == end && *p == '%')
-		scale = 4;		/* 1 % is 10^4 millionths */
-	else if (p == end)
-		scale = 6;
-	else
-		return PROB_BAD;
-	if (frac != NULL)
-		while (digits_end > frac && digits_end[-1] == '0')
-			digits_end--;
-	digits = frac == NULL ? 0 : (int)(digits_end - frac);
-	if (digits > scale)
-		return PROB_BAD;	/* finer than a millionth */
-	v = whole;
-	for (i = 0; i < scale; i++)
-		v = v * 10 + (uint64_t)(i < digits ? frac[i] - '0' : 0);
-	if (v > BENCH_PPM_ONE)
-		return PROB_RANGE;
-	*ppm = (uint32_t)v;
-	return PROB_OK;
 }
 
 static int

@@ -18,6 +18,7 @@
 
 #include "common/log.h"
 #include "common/net.h"
+#include "common/prob.h"
 #include "conf/config.h"
 #include "conf/keys.h"
 
@@ -419,51 +420,22 @@ distribution_name(int64_t v)
 	return conf_distribution_name((enum conf_distribution)v);
 }
 
-/*
- * A probability in millionths: digits, an optional fraction, then "%" or
- * nothing (a fraction of one): "5%", "0.25%", "0.05", "1". Trailing zeros
- * of the fraction do not count; what is left must be a whole number of
- * millionths. PARSE_RANGE for a well-formed value above 100 %.
- */
+/* A probability in millionths (common/prob.c has the grammar). */
 static enum parse_result
 probability_parse(const char *text, int64_t *out)
 {
-	const char *p = text, *frac = NULL, *end;
-	uint64_t whole = 0, v;
-	int scale, digits = 0, i;
+	uint32_t ppm;
 
-	for (; *p >= '0' && *p <= '9'; p++)
-		if ((whole = whole * 10 + (uint64_t)(*p - '0')) > 1000000)
-			whole = 1000001;	/* out of range either way */
-	if (p == text)
-		return PARSE_BAD;
-	if (*p == '.') {
-		frac = ++p;
-		while (*p >= '0' && *p <= '9')
-			p++;
-		if (p == frac)
-			return PARSE_BAD;
-	}
-	end = p;
-	if (strcmp(p, "%") == 0)
-		scale = 4;		/* 1 % = 10^4 millionths */
-	else if (*p == '\0')
-		scale = 6;
-	else
-		return PARSE_BAD;
-	if (frac != NULL)
-		for (p = end; p > frac && p[-1] == '0'; p--)
-			;
-	digits = frac == NULL ? 0 : (int)(p - frac);
-	if (digits > scale)
-		return PARSE_BAD;	/* finer than a millionth */
-	v = whole;
-	for (i = 0; i < scale; i++)
-		v = v * 10 + (uint64_t)(i < digits ? frac[i] - '0' : 0);
-	if (v > CONF_PPM_ONE)
+	switch (prob_parse(text, strlen(text), &ppm)) {
+	case PROB_OK:
+		*out = ppm;
+		return PARSE_OK;
+	case PROB_RANGE:
 		return PARSE_RANGE;
-	*out = (int64_t)v;
-	return PARSE_OK;
+	case PROB_BAD:
+		break;
+	}
+	return PARSE_BAD;
 }
 
 /* As a percentage, with no more digits than it needs: "0", "0.25%". */
