@@ -44,7 +44,7 @@ TEST_LIBS   = $(shell pkg-config --libs $(TESTPKGS))
 ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE -DFORKLINE_VERSION='"$(VERSION)"' -I. \
 	      $(WARNINGS) $(PKG_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 
-LIB_SRCS = $(wildcard common/*.c conf/*.c worker/*.c) \
+LIB_SRCS = $(wildcard common/*.c conf/*.c worker/*.c lobby/*.c) \
 	   $(filter-out server/main.c,$(wildcard server/*.c))
 LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 MAIN_OBJ = $(BUILD)/server/main.o

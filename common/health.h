@@ -63,6 +63,18 @@ health_fault_name(unsigned kind)
 	return kind < HEALTH_FAULT_KINDS ? names[kind] : "invalid";
 }
 
+/*
+ * Connections passed on (common/handoff.h), counted by the worker. The
+ * master files a worker's drained ones under the reason it drained it for.
+ */
+enum health_handoff {
+	HEALTH_HANDOFF_PARKED,	/* idle for park_after: to the lobby */
+	HEALTH_HANDOFF_DRAINED,	/* passed on while draining */
+	HEALTH_HANDOFF_TAKEN,	/* received to serve (dispatch channel) */
+	HEALTH_HANDOFF_FAILED,	/* could not be passed on: kept */
+	HEALTH_HANDOFF_KINDS,
+};
+
 /* Flags. */
 #define HEALTH_WANTS_RECYCLE	0x1	/* reached max_requests or max_rss */
 
@@ -84,11 +96,39 @@ struct health_report {
 	uint64_t	 latency[HEALTH_LATENCY_BUCKETS];	/* not cumulative */
 	uint64_t	 latency_sum_us;
 	uint64_t	 faults[HEALTH_FAULT_KINDS];	/* cumulative */
+	uint64_t	 handoffs[HEALTH_HANDOFF_KINDS];	/* cumulative */
+	/* From a connection's handoff to the worker that takes it, in the
+	 * latency buckets. */
+	uint64_t	 handoff_latency[HEALTH_LATENCY_BUCKETS];
+	uint64_t	 handoff_latency_sum_us;
 	char		 peer[48];	/* busy: "[v6]:port" fits; else "" */
 };
 
 _Static_assert(sizeof(struct health_report) < PIPE_BUF,
     "health reports must be written atomically");
+
+/*
+ * The lobby's report: what it holds and what it did, cumulative but for
+ * parked. Written when something changed, at most every 100 ms, and on
+ * every heartbeat.
+ */
+#define LOBBY_MAGIC	0x464c4c31u	/* "FLL1" */
+
+struct lobby_report {
+	uint32_t	 magic;
+	uint32_t	 pid;
+	uint32_t	 seq;
+	uint32_t	 ready;		/* 1 once it waits on its channel */
+	uint64_t	 parked;	/* held now */
+	uint64_t	 parked_max;	/* the bound in force */
+	uint64_t	 received;	/* taken in to park */
+	uint64_t	 woken;		/* readable: passed to a worker */
+	uint64_t	 expired;	/* idle_timeout while parked */
+	uint64_t	 dropped;	/* malformed messages, failed passes */
+};
+
+_Static_assert(sizeof(struct lobby_report) < PIPE_BUF,
+    "lobby reports must be written atomically");
 
 static inline const char *
 health_state_name(unsigned state)
