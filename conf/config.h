@@ -108,6 +108,8 @@ struct conf {
 	size_t		 max_line;
 	int64_t		 max_sleep_ms;
 	size_t		 max_blob;
+	int64_t		 park_after_ms;	/* 0: idle connections stay */
+	int		 max_parked;	/* 0: from the lobby's RLIMIT_NOFILE */
 
 	/* [log] */
 	enum log_level	 log_level;

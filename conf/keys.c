@@ -92,6 +92,9 @@ const struct conf_key conf_keys[] = {
 	KEY("connection", "max_line", CONF_T_SIZE, 16, MIB, max_line),
 	KEY("connection", "max_sleep", CONF_T_DURATION, 0, HOUR, max_sleep_ms),
 	KEY("connection", "max_blob", CONF_T_SIZE, 0, 64 * MIB, max_blob),
+	KEY("connection", "park_after", CONF_T_DURATION, 0, HOUR,
+	    park_after_ms),
+	KEY("connection", "max_parked", CONF_T_INT, 0, 10000000, max_parked),
 	KEY("log", "level", CONF_T_LOGLEVEL,
 	    LOG_LEVEL_ERROR, LOG_LEVEL_DEBUG, log_level),
 	STRKEY("log", "target", log_target, conf_check_log_target),
@@ -151,6 +154,8 @@ conf_defaults(struct conf *conf)
 	conf->max_line = 8 * KIB;
 	conf->max_sleep_ms = 10 * SEC;
 	conf->max_blob = MIB;
+	conf->park_after_ms = 1 * SEC;
+	conf->max_parked = 0;
 	conf->log_level = LOG_LEVEL_INFO;
 	snprintf(conf->log_target, sizeof(conf->log_target), "stderr");
 	snprintf(conf->access_log, sizeof(conf->access_log), "off");

@@ -60,6 +60,14 @@ struct core {
 
 	/* Master holds the write end; its EOF tells every worker to stop. */
 	int			 lifeline[2];
+	/*
+	 * The connection channels (common/handoff.h), socketpairs the master
+	 * keeps open and never reads. intake: workers send on [1], the lobby
+	 * receives on [0]. dispatch: the lobby and draining workers send on
+	 * [0], idle workers receive on [1].
+	 */
+	int			 intake[2];
+	int			 dispatch[2];
 	struct creds		 creds;		/* who workers run as */
 	int			 access_fd;	/* -1: no access log */
 

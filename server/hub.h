@@ -12,6 +12,7 @@
 
 #include "server/admin.h"
 #include "server/core.h"
+#include "server/parking.h"
 #include "server/reload.h"
 #include "server/sd.h"
 #include "server/supervise.h"
@@ -28,6 +29,7 @@ struct master {
 	struct upgrade		 upgrade;
 	struct sd		 sd;
 	struct admin		 admin;
+	struct parking		 parking;
 
 	int			 exit_status;
 	bool			 live;		/* --live: a status line */

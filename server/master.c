@@ -103,8 +103,10 @@ static void
 on_sigchld(struct master *m)
 {
 	supervise_reap(&m->sup);
+	parking_reap(&m->parking);
 	reload_reap(&m->reload);
 	upgrade_reap(&m->upgrade);
+	check_gone(m);	/* the lobby, when it was the last to go */
 }
 
 static void
@@ -365,6 +367,7 @@ hub_on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	fatal = supervise_tick(&m->sup);
+	parking_tick(&m->parking);
 	upgrade_tick(&m->upgrade);
 	reload_step(m);
 	admin_tick(&m->admin);
@@ -385,6 +388,7 @@ hub_on_grace_timer(evutil_socket_t fd, short what, void *arg)
 	    "running", (long long)m->core.conf.grace_period_ms, n,
 	    n == 1 ? "" : "s");
 	supervise_shutdown(&m->sup, SIGKILL);
+	parking_shutdown(&m->parking, SIGKILL);
 }
 
 /* Drop the lifeline's write end: EOF for every worker at once. */
@@ -401,7 +405,8 @@ hub_close_lifeline(struct master *m)
 static void
 check_gone(struct master *m)
 {
-	if (core_stopping(&m->core) && supervise_alive(&m->sup) == 0)
+	if (core_stopping(&m->core) && supervise_alive(&m->sup) == 0 &&
+	    !parking_alive(&m->parking))
 		event_base_loopbreak(m->core.base);
 }
 
@@ -421,9 +426,12 @@ drain_all(struct master *m, const char *why, enum master_phase phase)
 	/*
 	 * The lifeline's EOF wakes workers waiting in poll; SIGTERM is what
 	 * interrupts one blocked reading an idle client (see worker/conn.h).
+	 * The EOF comes first: a worker woken by the signal looks at the
+	 * lifeline to tell a stop (goodbye) from its own drain (hand over).
 	 */
-	supervise_shutdown(&m->sup, SIGTERM);
 	hub_close_lifeline(m);
+	supervise_shutdown(&m->sup, SIGTERM);
+	parking_shutdown(&m->parking, SIGTERM);
 	/* Stop accepting: once the workers close theirs too, new connections
 	 * are refused rather than queued until the grace period ends. */
 	listeners_close(&m->core);
@@ -446,6 +454,7 @@ stop_now(struct master *m, const char *why)
 	evtimer_del(m->grace_timer);
 	hub_close_lifeline(m);
 	supervise_shutdown(&m->sup, SIGKILL);
+	parking_shutdown(&m->parking, SIGKILL);
 	check_gone(m);
 }
 

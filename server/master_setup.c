@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -132,6 +133,12 @@ init_loop(struct master *m)
 		log_error("pipe2 for the lifeline");
 		return -1;
 	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+	    m->core.intake) == -1 || socketpair(AF_UNIX, SOCK_SEQPACKET |
+	    SOCK_CLOEXEC, 0, m->core.dispatch) == -1) {
+		log_error("socketpair for the connection channels");
+		return -1;
+	}
 	return 0;
 }
 
@@ -199,6 +206,7 @@ init_modules(struct master *m)
 		return -1;
 	}
 	reload_init(&m->reload, &m->core, m->news_ev);
+	parking_init(&m->parking, &m->core);
 	if (sd_init(&m->sd, &m->core, &m->sup, m->live) == -1) {
 		log_errorx("cannot create the service manager timers");
 		return -1;
@@ -234,6 +242,7 @@ master_free(struct master *m)
 	int i;
 
 	board_destroy(m->core.board);
+	parking_free(&m->parking);
 	sd_free(&m->sd);
 	reload_free(&m->reload);
 	supervise_free(&m->sup);
@@ -245,6 +254,12 @@ master_free(struct master *m)
 	hub_close_lifeline(m);
 	if (m->core.lifeline[0] != -1)
 		close(m->core.lifeline[0]);
+	for (i = 0; i < 2; i++) {
+		if (m->core.intake[i] != -1)
+			close(m->core.intake[i]);
+		if (m->core.dispatch[i] != -1)
+			close(m->core.dispatch[i]);
+	}
 	if (m->news_ev != NULL)
 		event_free(m->news_ev);
 	if (m->grace_timer != NULL)
@@ -268,6 +283,8 @@ master_init(struct master *m, const struct conf *conf,
 	m->core.generation = 1;
 	m->core.started_ms = now_ms();
 	m->core.lifeline[0] = m->core.lifeline[1] = -1;
+	m->core.intake[0] = m->core.intake[1] = -1;
+	m->core.dispatch[0] = m->core.dispatch[1] = -1;
 	m->core.access_fd = -1;
 	m->pidfile_fd = -1;
 	m->admin.sock.fd = -1;
@@ -304,6 +321,7 @@ master_run(const struct conf *conf, const struct conf_source *src,
 	 * terminal or pipe open. */
 	log_mirror_stderr(false);
 	daemon_ready(0);
+	parking_start(&m.parking);
 	for (i = 0; i < conf->workers; i++)
 		supervise_spawn(&m.sup);
 	if (event_base_dispatch(m.core.base) == -1) {

@@ -107,6 +107,9 @@ worker_child(int report_fd, void *arg)
 		.nlisteners = core->nlisteners,
 		.lifeline = core->lifeline[0],
 		.report_fd = report_fd,
+		.intake = core->intake[1],
+		.dispatch = core->dispatch[1],
+		.pass = core->dispatch[0],
 		.access_fd = core->access_fd,
 		.creds = &core->creds,
 		.board = core->board,
@@ -123,7 +126,7 @@ static int
 spawn_into(struct supervisor *sup, struct slot *s)
 {
 	const struct core *core = sup->core;
-	int keep[CONF_LISTEN_MAX + 3];
+	int keep[CONF_LISTEN_MAX + 6];
 	struct future_spec spec = {
 		.type = FUTURE_RECORDS,
 		.record_size = sizeof(struct health_report),
@@ -137,6 +140,9 @@ spawn_into(struct supervisor *sup, struct slot *s)
 	for (i = 0; i < core->nlisteners; i++)
 		keep[i] = core->listeners[i].fd;
 	keep[i++] = core->lifeline[0];
+	keep[i++] = core->intake[1];
+	keep[i++] = core->dispatch[0];
+	keep[i++] = core->dispatch[1];
 	if (core->access_fd != -1)
 		keep[i++] = core->access_fd;
 	if (log_fd() != -1)
@@ -559,7 +565,7 @@ act_exit(struct supervisor *sup, struct slot *s, enum stop_reason why)
 	(void)why;
 	log_exit(sup, s, r, early);
 	sup->exits[s->stop]++;
-	totals_add(&sup->retired, &s->last);
+	totals_add(&sup->retired, &s->last, s->stop);
 	if (s->pipe_ev != NULL) {
 		event_free(s->pipe_ev);
 		s->pipe_ev = NULL;

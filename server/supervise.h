@@ -92,6 +92,10 @@ struct totals {
 	uint64_t	 latency[HEALTH_LATENCY_BUCKETS];	/* per bucket */
 	uint64_t	 latency_sum_us;
 	uint64_t	 faults[HEALTH_FAULT_KINDS];	/* injected, by kind */
+	uint64_t	 handoffs[HEALTH_HANDOFF_KINDS];
+	uint64_t	 drained[STOP_NREASONS];	/* handed over, by why */
+	uint64_t	 handoff_latency[HEALTH_LATENCY_BUCKETS];
+	uint64_t	 handoff_latency_sum_us;
 };
 
 struct supervisor;
@@ -165,7 +169,8 @@ int	 supervise_alive(const struct supervisor *sup);
 const struct slot *supervise_next(const struct supervisor *sup,
 	    const struct slot *prev);
 void	 supervise_totals(const struct supervisor *sup, struct totals *t);
-void	 totals_add(struct totals *t, const struct health_report *r);
+void	 totals_add(struct totals *t, const struct health_report *r,
+	    enum stop_reason why);
 const char *slot_state_name(enum slot_state state);
 const char *stop_reason_name(enum stop_reason why);
 

@@ -66,12 +66,13 @@ supervise_totals(const struct supervisor *sup, struct totals *t)
 
 	*t = sup->retired;
 	while ((s = supervise_next(sup, s)) != NULL)
-		totals_add(t, &s->last);
+		totals_add(t, &s->last, s->stop);
 }
 
 /* A worker's cumulative counters, from its last report, into t. */
 void
-totals_add(struct totals *t, const struct health_report *r)
+totals_add(struct totals *t, const struct health_report *r,
+    enum stop_reason why)
 {
 	int i;
 
@@ -84,6 +85,13 @@ totals_add(struct totals *t, const struct health_report *r)
 	t->latency_sum_us += r->latency_sum_us;
 	for (i = 0; i < HEALTH_FAULT_KINDS; i++)
 		t->faults[i] += r->faults[i];
+	for (i = 0; i < HEALTH_HANDOFF_KINDS; i++)
+		t->handoffs[i] += r->handoffs[i];
+	/* A worker drains once, for the reason its slot was stopped for. */
+	t->drained[why] += r->handoffs[HEALTH_HANDOFF_DRAINED];
+	for (i = 0; i < HEALTH_LATENCY_BUCKETS; i++)
+		t->handoff_latency[i] += r->handoff_latency[i];
+	t->handoff_latency_sum_us += r->handoff_latency_sum_us;
 }
 
 const char *

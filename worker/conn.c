@@ -131,11 +131,61 @@ receive_blocking(struct conn *c, void *buf, size_t len, size_t *got)
 	return CONN_ERROR;
 }
 
+/*
+ * A parkable connection, quiet for a first recv slice: wait in ppoll on
+ * it, the lifeline and the demand fds, until park_at_ms or timeout_ms.
+ * CONN_IDLE when it is time to park: park_at_ms came, or another client
+ * waits for a worker (a listener or the dispatch channel is readable).
+ */
+static enum conn_event
+wait_or_park(struct conn *c, int64_t timeout_ms)
+{
+	struct pollfd pfd[CONN_DEMAND_MAX + 2];
+	struct timespec ts;
+	int64_t left = c->park_at_ms - now_ms();
+	int i, n, nfds = 2;
+
+	if (left <= 0)
+		return CONN_IDLE;
+	if (left > timeout_ms)
+		left = timeout_ms;
+	left = report_cap_wait(left);
+	pfd[0] = (struct pollfd){ .fd = c->fd, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = stop_lifeline(), .events = POLLIN };
+	for (i = 0; i < c->ndemand && i < CONN_DEMAND_MAX; i++)
+		pfd[nfds++] = (struct pollfd){ .fd = c->demand[i],
+		    .events = POLLIN };
+	ts.tv_sec = left / 1000;
+	ts.tv_nsec = (left % 1000) * 1000000;
+	n = ppoll(pfd, (nfds_t)nfds, &ts, c->wait_mask);
+	if (n == -1) {
+		if (errno == EINTR)
+			return CONN_TIMEOUT;	/* re-check the stop */
+		log_warn("%s: poll", c->peer);
+		return CONN_ERROR;
+	}
+	stop_check_lifeline(&pfd[1]);
+	if (pfd[0].revents != 0)
+		return CONN_READABLE;
+	for (i = 2; i < nfds; i++)
+		if (pfd[i].revents != 0)
+			return CONN_IDLE;
+	return CONN_TIMEOUT;
+}
+
+/*
+ * The first wait is one blocking recv slice: the next request comes
+ * within it in the common case, for one system call. Past that the wait
+ * is in ppoll, up to a heartbeat at a time, and a connection that may
+ * park also watches for other clients waiting (wait_or_park).
+ */
 enum conn_event
 conn_receive(struct conn *c, void *buf, size_t len, int64_t deadline_ms,
     size_t *got)
 {
 	int64_t slice = c->recv_slice_ms, left;
+	bool sliced = false;
+	enum conn_event ev;
 	ssize_t n;
 
 	for (;;) {
@@ -145,9 +195,13 @@ conn_receive(struct conn *c, void *buf, size_t len, int64_t deadline_ms,
 		left = deadline_ms - now_ms();
 		if (left <= 0)
 			return CONN_TIMEOUT;
-		if (slice > 0 && left >= slice) {
+		if (sliced)
+			ev = c->park_at_ms != 0 ? wait_or_park(c, left) :
+			    conn_wait_readable(c, left);
+		else if (slice > 0 && left >= slice) {
 			switch (receive_blocking(c, buf, len, got)) {
 			case CONN_TIMEOUT:
+				sliced = true;
 				continue;	/* a slice ended, or a signal */
 			case CONN_READABLE:
 				return CONN_READABLE;
@@ -156,15 +210,16 @@ conn_receive(struct conn *c, void *buf, size_t len, int64_t deadline_ms,
 			default:
 				return CONN_ERROR;
 			}
-		}
-		/* The deadline is closer than a slice: wait for it exactly. */
-		switch (conn_wait_readable(c, left)) {
+		} else	/* the deadline is closer than a slice: exactly */
+			ev = conn_wait_readable(c, left);
+		switch (ev) {
 		case CONN_READABLE:
 			break;
 		case CONN_TIMEOUT:
 			continue;
 		case CONN_STOP:
-			return CONN_STOP;
+		case CONN_IDLE:
+			return ev;
 		default:
 			return CONN_ERROR;
 		}

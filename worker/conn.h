@@ -23,12 +23,15 @@
 #include <sys/types.h>
 
 #include "common/net.h"
+#include "conf/config.h"
 #include "worker/fault.h"
 #include "worker/stats.h"
 
+struct handoff;
 struct worker_env;
 
 #define CONN_OUT_CAP	(64 * 1024)
+#define CONN_DEMAND_MAX	(CONF_LISTEN_MAX + 1)	/* listeners, dispatch */
 
 /*
  * One accepted client. worker.c sets fd through out for each connection,
@@ -54,6 +57,27 @@ struct conn {
 	bool		 budgeted;	/* send at most send_budget more bytes */
 	size_t		 send_budget;
 
+	/*
+	 * Parking (worker/handover.c). A wait with park_at_ms set may end
+	 * with CONN_IDLE: at park_at_ms, or once the client has been quiet
+	 * for a first recv slice while one of the demand fds (listeners, the
+	 * dispatch channel) says another client waits for a worker.
+	 */
+	int64_t		 park_at_ms;	/* monotonic; 0: this wait never parks */
+	const int	*demand;
+	int		 ndemand;
+
+	/* Who the connection is; it travels along when it moves. */
+	int64_t		 started_ms;	/* monotonic, at accept */
+	int64_t		 started_sec;	/* realtime, at accept */
+	int64_t		 started_nsec;
+	unsigned	 hops;		/* times it moved so far */
+
+	/* It came over the dispatch channel: carried state for the protocol
+	 * (partial request bytes, line ending, idle deadline); else NULL. */
+	const struct handoff *arrived;
+	const char	*arrived_partial;
+
 	/* For the access log line. */
 	char		 started_text[32];
 	uint64_t	 requests_before;
@@ -66,6 +90,7 @@ enum conn_event {
 	CONN_CLOSED,		/* conn_receive: EOF or reset */
 	CONN_TIMEOUT,
 	CONN_STOP,		/* the worker was told to stop */
+	CONN_IDLE,		/* conn_receive: time to park (see park_at_ms) */
 	CONN_ERROR,
 };
 
@@ -75,7 +100,8 @@ enum conn_event	 conn_wait_readable(struct conn *c, int64_t timeout_ms);
 /*
  * Wait for client bytes until deadline_ms (monotonic clock) and read up to
  * len of them: CONN_READABLE with *got > 0, CONN_CLOSED, CONN_TIMEOUT,
- * CONN_STOP (nothing read) or CONN_ERROR.
+ * CONN_STOP (nothing read), CONN_IDLE (nothing read; only when
+ * c->park_at_ms is set) or CONN_ERROR.
  */
 enum conn_event	 conn_receive(struct conn *c, void *buf, size_t len,
 		    int64_t deadline_ms, size_t *got);

@@ -78,6 +78,12 @@ linebuf_commit(struct linebuf *lb, size_t n)
 	lb->end += n;
 }
 
+const char *
+linebuf_pending_data(const struct linebuf *lb)
+{
+	return lb->data + lb->start;
+}
+
 size_t
 linebuf_pending(const struct linebuf *lb)
 {

@@ -44,6 +44,8 @@ void	 linebuf_reset(struct linebuf *lb);
 char	*linebuf_space(struct linebuf *lb, size_t *avail);
 void	 linebuf_commit(struct linebuf *lb, size_t n);
 size_t	 linebuf_pending(const struct linebuf *lb);
+/* The linebuf_pending bytes: what has not been taken as lines. */
+const char *linebuf_pending_data(const struct linebuf *lb);
 
 enum linebuf_result linebuf_next(struct linebuf *lb, struct line *out);
 

@@ -20,6 +20,7 @@ enum proto_end {
 	PROTO_END_RESET,	/* injected faults (docs/FAULTS.md) */
 	PROTO_END_STALL,
 	PROTO_END_CUT,
+	PROTO_END_HANDED,	/* passed on: it goes on in another process */
 };
 
 /* Allocate the per-worker buffers once, before the first connection. */

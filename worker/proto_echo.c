@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/proc.h"
+#include "worker/handover.h"
 #include "worker/inject.h"
 #include "worker/proto.h"
 #include "worker/worker.h"
@@ -13,6 +14,7 @@
 static char	 echo_buf[ECHO_CHUNK];
 
 static enum proto_end echo_faulted(struct conn *, size_t, int64_t);
+static bool	 pass_on(struct conn *, enum handoff_reason, int64_t);
 
 /*
  * With faults on, each chunk read is one request (docs/FAULTS.md): its
@@ -53,31 +55,58 @@ echo_faulted(struct conn *c, size_t n, int64_t idle_timeout_ms)
 	    PROTO_END_CLIENT_CLOSED;
 }
 
+/* Everything read has been echoed: nothing travels but the deadline. */
+static bool
+pass_on(struct conn *c, enum handoff_reason why, int64_t idle_deadline)
+{
+	struct handover_state st = { .idle_deadline_ms = idle_deadline };
+
+	return handover_pass(c, why, &st) == 0;
+}
+
 /*
  * RFC 862: every byte back, until the client closes. Stops between chunks
  * when the worker is told to stop: what was read is always written back.
+ * Quiet for park_after, or drained, the connection moves on (handover.h).
  */
 enum proto_end
 proto_echo_serve(struct conn *c)
 {
 	const struct conf *conf = c->env->conf;
+	int64_t last = now_ms(), deadline;
+	bool park_failed = false;
 	enum proto_end end;
 	size_t n;
 
+	deadline = c->arrived != NULL ? c->arrived->idle_deadline_ms :
+	    last + conf->idle_timeout_ms;
 	for (;;) {
-		switch (conn_receive(c, echo_buf, ECHO_CHUNK,
-		    now_ms() + conf->idle_timeout_ms, &n)) {
+		if (park_failed)
+			c->park_at_ms = 0;
+		else
+			handover_arm_park(c, deadline - conf->idle_timeout_ms);
+		switch (conn_receive(c, echo_buf, ECHO_CHUNK, deadline, &n)) {
 		case CONN_READABLE:
 			break;
 		case CONN_CLOSED:
 			return PROTO_END_CLIENT_CLOSED;
 		case CONN_TIMEOUT:
 			return PROTO_END_IDLE;
+		case CONN_IDLE:
+			if (pass_on(c, HANDOFF_IDLE, deadline))
+				return PROTO_END_HANDED;
+			park_failed = true;
+			continue;
 		case CONN_STOP:
+			if (handover_on_drain(c) &&
+			    pass_on(c, HANDOFF_DRAIN, deadline))
+				return PROTO_END_HANDED;
 			return PROTO_END_STOP;
 		case CONN_ERROR:
 			return PROTO_END_ERROR;
 		}
+		park_failed = false;
+		deadline = now_ms() + conf->idle_timeout_ms;
 		if (inject_on(c)) {
 			end = echo_faulted(c, n, conf->idle_timeout_ms);
 			if (end != PROTO_END_CLIENT_CLOSED)

@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "common/proc.h"
 #include "worker/command.h"
+#include "worker/handover.h"
 #include "worker/inject.h"
 #include "worker/linebuf.h"
 #include "worker/proto.h"
@@ -51,6 +52,7 @@ struct session {
 	int64_t		 idle_deadline;	/* restarts with each whole line */
 	bool		 crlf;		/* the last request's line ending */
 	bool		 stop_seen;	/* a stop came; answering what is in */
+	bool		 park_failed;	/* not again until the next request */
 	enum proto_end	 end;		/* why it ended, once it has */
 };
 
@@ -74,6 +76,8 @@ static enum proto_end say_bye(struct conn *, const char *, bool,
 static bool	 answer_buffered(struct session *);
 static void	 stall(struct session *);
 static bool	 receive_more(struct session *);
+static bool	 pass_on(struct session *, enum handoff_reason);
+static void	 resume(struct session *);
 
 static const char help_text[] = "OK commands: PING ECHO TIME INFO SLEEP "
     "BLOB HELP QUIT FAULT (see docs/PROTOCOL.md)";
@@ -97,6 +101,7 @@ proto_end_name(enum proto_end end)
 		[PROTO_END_RESET] = "injected reset",
 		[PROTO_END_STALL] = "injected stall",
 		[PROTO_END_CUT] = "injected close",
+		[PROTO_END_HANDED] = "handed over",
 	};
 
 	return names[end];
@@ -375,8 +380,13 @@ receive_more(struct session *s)
 	char *space = linebuf_space(&inbuf, &avail);
 	ssize_t n;
 
+	if (linebuf_pending(&inbuf) == 0 && !s->park_failed && !s->stop_seen)
+		handover_arm_park(s->c, s->idle_deadline - s->idle_timeout_ms);
+	else
+		s->c->park_at_ms = 0;
 	switch (conn_receive(s->c, space, avail, s->idle_deadline, &got)) {
 	case CONN_READABLE:
+		s->park_failed = false;
 		break;
 	case CONN_CLOSED:
 		s->end = PROTO_END_CLIENT_CLOSED;
@@ -385,8 +395,16 @@ receive_more(struct session *s)
 		s->end = say_bye(s->c, "BYE idle timeout", s->crlf,
 		    PROTO_END_IDLE);
 		return false;
+	case CONN_IDLE:
+		if (pass_on(s, HANDOFF_IDLE))
+			return false;
+		s->park_failed = true;
+		return true;
 	case CONN_STOP:
 		if (s->stop_seen) {
+			if (handover_on_drain(s->c) &&
+			    pass_on(s, HANDOFF_DRAIN))
+				return false;
 			s->end = say_bye(s->c, "BYE shutting down", s->crlf,
 			    PROTO_END_STOP);
 			return false;
@@ -408,6 +426,42 @@ receive_more(struct session *s)
 	return true;
 }
 
+/*
+ * Let the connection go on elsewhere, with the bytes of a request not
+ * yet whole: true when it has gone (s->end says so).
+ */
+static bool
+pass_on(struct session *s, enum handoff_reason why)
+{
+	struct handover_state st = { .crlf = s->crlf,
+	    .idle_deadline_ms = s->idle_deadline,
+	    .partial = linebuf_pending_data(&inbuf),
+	    .partial_len = linebuf_pending(&inbuf) };
+
+	if (handover_pass(s->c, why, &st) == -1)
+		return false;
+	s->end = PROTO_END_HANDED;
+	return true;
+}
+
+/* A connection from another process: its line ending, its idle deadline,
+ * and what it had sent of a request. */
+static void
+resume(struct session *s)
+{
+	const struct handoff *h = s->c->arrived;
+	size_t avail;
+	char *space = linebuf_space(&inbuf, &avail);
+
+	s->crlf = (h->flags & HANDOFF_CRLF) != 0;
+	s->idle_deadline = h->idle_deadline_ms;
+	/* A smaller max_line since: what fits, and the line is too long. */
+	if (avail > h->partial_len)
+		avail = h->partial_len;
+	memcpy(space, s->c->arrived_partial, avail);
+	linebuf_commit(&inbuf, avail);
+}
+
 /* Answer what is buffered, wait for more, until the connection is done. */
 enum proto_end
 proto_line_serve(struct conn *c)
@@ -417,6 +471,8 @@ proto_line_serve(struct conn *c)
 
 	s.idle_deadline = now_ms() + s.idle_timeout_ms;
 	linebuf_reset(&inbuf);
+	if (c->arrived != NULL)
+		resume(&s);
 	while (answer_buffered(&s) && receive_more(&s))
 		;
 	return s.end;

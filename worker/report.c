@@ -64,6 +64,10 @@ report_send(void)
 	    st->peer != NULL ? st->peer : "");
 	current.latency_sum_us = st->latency_sum_us;
 	memcpy(current.faults, st->faults, sizeof(current.faults));
+	memcpy(current.handoffs, st->handoffs, sizeof(current.handoffs));
+	memcpy(current.handoff_latency, st->handoff_latency,
+	    sizeof(current.handoff_latency));
+	current.handoff_latency_sum_us = st->handoff_latency_sum_us;
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		current.max_rss_kb = (uint64_t)ru.ru_maxrss;
 	timing.last_sent_ms = now_ms();

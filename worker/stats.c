@@ -5,8 +5,10 @@
 #include "common/proc.h"
 #include "worker/stats.h"
 
-void
-stats_note_latency(struct worker_stats *st, int64_t us)
+static void	 count_into(uint64_t *, uint64_t *, int64_t);
+
+static void
+count_into(uint64_t *buckets, uint64_t *sum, int64_t us)
 {
 	int i;
 
@@ -15,8 +17,20 @@ stats_note_latency(struct worker_stats *st, int64_t us)
 	for (i = 0; i < HEALTH_LATENCY_BUCKETS - 1; i++)
 		if ((uint64_t)us <= health_latency_bounds_us[i])
 			break;
-	st->latency[i]++;
-	st->latency_sum_us += (uint64_t)us;
+	buckets[i]++;
+	*sum += (uint64_t)us;
+}
+
+void
+stats_note_latency(struct worker_stats *st, int64_t us)
+{
+	count_into(st->latency, &st->latency_sum_us, us);
+}
+
+void
+stats_note_handoff(struct worker_stats *st, int64_t us)
+{
+	count_into(st->handoff_latency, &st->handoff_latency_sum_us, us);
 }
 
 /* Escaped (common/escape.h): the hang report quotes it in a log line. */

@@ -23,6 +23,9 @@ struct worker_stats {
 	uint64_t	 latency[HEALTH_LATENCY_BUCKETS];
 	uint64_t	 latency_sum_us;
 	uint64_t	 faults[HEALTH_FAULT_KINDS];	/* injected */
+	uint64_t	 handoffs[HEALTH_HANDOFF_KINDS];
+	uint64_t	 handoff_latency[HEALTH_LATENCY_BUCKETS];
+	uint64_t	 handoff_latency_sum_us;
 
 	/* The connection in hand. */
 	int64_t		 conn_started_ms;	/* realtime; 0 when idle */
@@ -33,6 +36,9 @@ struct worker_stats {
 
 /* Count one request's latency (from its line to its reply queued). */
 void	 stats_note_latency(struct worker_stats *st, int64_t us);
+
+/* Count one handoff's latency (sent to taken). */
+void	 stats_note_handoff(struct worker_stats *st, int64_t us);
 
 /* Note the request in hand (escaped, cut to STATS_NOTE_MAX). */
 void	 stats_note_request(struct worker_stats *st, const char *line,

@@ -33,6 +33,14 @@ stop_lifeline(void)
 	return lifeline;
 }
 
+bool
+stop_final(void)
+{
+	struct pollfd pfd = { .fd = lifeline, .events = POLLIN };
+
+	return lifeline == -1 || poll(&pfd, 1, 0) != 0;
+}
+
 void
 stop_check_lifeline(const struct pollfd *pfd)
 {

@@ -42,6 +42,14 @@ void	 stop_on_signal(int sig);
  */
 int	 stop_lifeline(void);
 
+/*
+ * After a stop: true when it is the master's own (the lifeline at EOF:
+ * the master stops, or died), false when only this worker drains (a
+ * reload, recycling, a smaller pool). A drain hands connections over; a
+ * stop says goodbye. The master closes the lifeline before it signals.
+ */
+bool	 stop_final(void);
+
 /* After a wait that watched pfd: the lifeline readable (EOF) is a stop. */
 void	 stop_check_lifeline(const struct pollfd *pfd);
 

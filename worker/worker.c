@@ -26,6 +26,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "common/handoff.h"
 #include "common/log.h"
 #include "common/proc.h"
 #include "worker/conn.h"
@@ -39,6 +40,12 @@
 /* How long to stop accepting after running out of fds or memory. */
 #define ACCEPT_PAUSE_MS		250
 
+/*
+ * With parking on, the first recv slice: a client quiet this long is
+ * parked at once if another client waits for a worker (conn.h).
+ */
+#define PARK_EARLY_MS		5
+
 /* This process: what it was given, what it has done, how it waits. */
 struct worker {
 	const struct worker_env	*env;
@@ -46,6 +53,8 @@ struct worker {
 	sigset_t		 wait_mask;	/* mask while in a wait */
 	int64_t			 recv_slice_ms;	/* clients' SO_RCVTIMEO */
 	uint64_t		 recycle_after;	/* requests; 0 = never */
+	int			 demand[CONN_DEMAND_MAX];	/* see conn.h */
+	int			 ndemand;
 };
 
 static volatile sig_atomic_t	 reopen_logs;
@@ -60,12 +69,15 @@ static void	 on_sigabrt(int);
 static void	 test_fault(const struct worker_env *);
 static void	 check_recycle(void);
 static void	 serve_queued_then_close(void);
+static void	 close_listeners(void);
 static void	 setup_process(const struct worker_env *);
 static void	 setup_signals(void);
 static int	 setup_epoll(const struct worker_env *);
 static void	 setup_listeners(const struct worker_env *);
 static int	 accept_one(int);
-static void	 serve(int, const struct sockaddr_storage *, socklen_t);
+static int	 take_one(void);
+static void	 serve(int, const struct sockaddr_storage *, socklen_t,
+		    const struct handoff *, const char *);
 static void	 pause_accepting(int);
 
 /*
@@ -91,16 +103,33 @@ serve_queued_then_close(void)
 			    (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
 			if (fd == -1)
 				continue;	/* EAGAIN: that queue is empty */
-			serve(fd, &ss, len);
+			serve(fd, &ss, len, NULL, NULL);
+			served++;
+			progress = 1;
+		}
+		/* Connections woken or passed on before the stop, likewise. */
+		if (self.env->dispatch != -1 && take_one() == 1) {
 			served++;
 			progress = 1;
 		}
 	}
-	for (i = 0; i < self.env->nlisteners; i++)
-		close(self.env->listeners[i]);
+	close_listeners();
 	if (served > 0)
 		log_debug("served %d queued connection%s while stopping",
 		    served, served == 1 ? "" : "s");
+}
+
+/*
+ * Draining alone, this worker takes no more connections: the others
+ * share the listeners and the dispatch channel.
+ */
+static void
+close_listeners(void)
+{
+	int i;
+
+	for (i = 0; i < self.env->nlisteners; i++)
+		close(self.env->listeners[i]);
 }
 
 static void
@@ -281,18 +310,25 @@ setup_signals(void)
  * per connection. SO_RCVTIMEO is the recv slice (see conn.h): half a
  * heartbeat, so a worker blocked on an idle client still reports in time.
  * Unix-domain sockets inherit nothing; serve() sets the slice on those.
+ * With parking on the slice is PARK_EARLY_MS: a client quiet that long
+ * is then watched in ppoll, so that it can be parked (conn.h).
  */
 static void
 setup_listeners(const struct worker_env *env)
 {
 	int64_t slice = env->conf->heartbeat_interval_ms / 2;
-	struct timeval tv = { .tv_sec = slice / 1000,
-	    .tv_usec = (slice % 1000) * 1000 };
+	struct timeval tv;
 	int i, on = 1, domain;
 	socklen_t len;
 
+	if (env->conf->park_after_ms > 0 && env->intake != -1 &&
+	    slice > PARK_EARLY_MS)
+		slice = PARK_EARLY_MS;
+	tv = (struct timeval){ .tv_sec = slice / 1000,
+	    .tv_usec = (slice % 1000) * 1000 };
 	self.recv_slice_ms = slice > 0 ? slice : 1;
 	for (i = 0; i < env->nlisteners; i++) {
+		self.demand[self.ndemand++] = env->listeners[i];
 		len = sizeof(domain);
 		if (getsockopt(env->listeners[i], SOL_SOCKET, SO_DOMAIN,
 		    &domain, &len) == -1)
@@ -307,6 +343,8 @@ setup_listeners(const struct worker_env *env)
 			fatal(EX_OSERR, "setsockopt(listener fd %d, "
 			    "TCP_NODELAY)", env->listeners[i]);
 	}
+	if (env->dispatch != -1)
+		self.demand[self.ndemand++] = env->dispatch;
 }
 
 static int
@@ -323,6 +361,13 @@ setup_epoll(const struct worker_env *env)
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, env->listeners[i], &ev) == -1)
 			fatal(EX_OSERR, "epoll_ctl(listener fd %d)",
 			    env->listeners[i]);
+	}
+	/* Handed-over connections, like a listener: one wakes one. */
+	if (env->dispatch != -1) {
+		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+		ev.data.fd = env->dispatch;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, env->dispatch, &ev) == -1)
+			fatal(EX_OSERR, "epoll_ctl(dispatch channel)");
 	}
 	ev.events = EPOLLIN;
 	ev.data.fd = env->lifeline;
@@ -383,54 +428,115 @@ accept_one(int listener)
 		    failures);
 		failures = 0;
 	}
-	serve(fd, &ss, len);
+	serve(fd, &ss, len, NULL, NULL);
 	return 0;
 }
 
+/*
+ * A connection on the dispatch channel: the lobby woke it, or a draining
+ * worker passed it on. 1 when one was served; 0 when there was none
+ * (another worker took it) or it was dropped.
+ */
+static int
+take_one(void)
+{
+	static char partial[HANDOFF_PARTIAL_MAX];
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct handoff h;
+	const char *why;
+	int fd, r;
+
+	r = handoff_recv(self.env->dispatch, &h, partial, &fd, &why);
+	if (r == 0)
+		return 0;
+	if (r == -1) {
+		if (errno == EBADMSG)
+			log_warnx("dispatch channel: message dropped: %s", why);
+		else
+			log_warn("dispatch channel");
+		self.stats.handoffs[HEALTH_HANDOFF_FAILED]++;
+		return 0;
+	}
+	self.stats.handoffs[HEALTH_HANDOFF_TAKEN]++;
+	stats_note_handoff(&self.stats, now_us() - h.sent_us);
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1) {
+		log_warn("%s: getsockname of a connection handed over",
+		    h.peer);
+		close(fd);
+		return 0;
+	}
+	serve(fd, &ss, len, &h, partial);
+	return 1;
+}
+
+/*
+ * Serve a connection to its end, or until it moves on. One accepted here
+ * (h NULL) starts its totals; one handed over (h) goes on with its own,
+ * its peer, start and idle deadline, and the partial request it carries.
+ */
 static void
-serve(int fd, const struct sockaddr_storage *ss, socklen_t len)
+serve(int fd, const struct sockaddr_storage *ss, socklen_t len,
+    const struct handoff *h, const char *partial)
 {
 	struct conn c = { .fd = fd, .stats = &self.stats, .env = self.env,
 	    .wait_mask = &self.wait_mask, .recv_slice_ms = self.recv_slice_ms,
 	    .send_timeout_ms = self.env->conf->send_timeout_ms,
-	    .out = out_buf };
+	    .out = out_buf, .demand = self.demand, .ndemand = self.ndemand,
+	    .arrived = h, .arrived_partial = partial };
 	struct timespec ts;
 	enum proto_end end;
-	int64_t started_ms, ended_ms;
+	int64_t ended_ms;
 	struct timeval slice = { .tv_sec = self.recv_slice_ms / 1000,
 	    .tv_usec = (self.recv_slice_ms % 1000) * 1000 };
 
-	net_format_peer((const struct sockaddr *)ss, len, c.peer,
-	    sizeof(c.peer));
+	if (h == NULL)
+		net_format_peer((const struct sockaddr *)ss, len, c.peer,
+		    sizeof(c.peer));
+	else
+		snprintf(c.peer, sizeof(c.peer), "%s", h->peer);
 	if (ss->ss_family == AF_UNIX && setsockopt(fd, SOL_SOCKET,
 	    SO_RCVTIMEO, &slice, sizeof(slice)) == -1) {
 		log_warn("%s: setsockopt(SO_RCVTIMEO)", c.peer);
 		close(fd);
 		return;
 	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	started_ms = now_ms();
+	if (h == NULL) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		c.started_ms = now_ms();
+		self.stats.connections++;
+	} else {
+		ts = (struct timespec){ .tv_sec = (time_t)h->started_sec,
+		    .tv_nsec = (long)h->started_nsec };
+		c.started_ms = h->started_ms;
+		c.hops = h->hops;
+	}
+	c.started_sec = ts.tv_sec;
+	c.started_nsec = ts.tv_nsec;
 	format_time(&ts, c.started_text, sizeof(c.started_text));
-	c.requests_before = self.stats.requests;
-	c.bytes_in_before = self.stats.bytes_in;
-	c.bytes_out_before = self.stats.bytes_out;
-	self.stats.connections++;
+	/* Totals of a handed-over connection count from before it came. */
+	c.requests_before = self.stats.requests - (h ? h->requests : 0);
+	c.bytes_in_before = self.stats.bytes_in - (h ? h->bytes_in : 0);
+	c.bytes_out_before = self.stats.bytes_out - (h ? h->bytes_out : 0);
 	inject_begin(&c);
 	self.stats.conn_started_ms = (int64_t)ts.tv_sec * 1000 +
 	    ts.tv_nsec / 1000000;
 	self.stats.peer = c.peer;
 	snprintf(self.stats.request, sizeof(self.stats.request), "(none yet)");
 	self.stats.request_started_ms = now_ms();
-	report_state(HEALTH_BUSY, started_ms);
-	log_debug("%s: connected", c.peer);
+	report_state(HEALTH_BUSY, now_ms());
+	log_debug("%s: %s", c.peer, h == NULL ? "connected" : "handed over");
 	if (self.env->conf->protocol == CONF_PROTO_ECHO)
 		end = proto_echo_serve(&c);
 	else
 		end = proto_line_serve(&c);
-	log_debug("%s: closed: %s", c.peer, proto_end_name(end));
-	close(fd);
+	log_debug("%s: %s", c.peer, end == PROTO_END_HANDED ? "handed over" :
+	    proto_end_name(end));
 	ended_ms = now_ms();
-	access_log(&c, end, ended_ms - started_ms);
+	if (c.fd != -1) {
+		close(c.fd);
+		access_log(&c, end, ended_ms - c.started_ms);
+	}
 	self.stats.peer = NULL;
 	self.stats.conn_started_ms = 0;
 	check_recycle();
@@ -494,13 +600,18 @@ worker_main(const struct worker_env *env)
 			if (events[i].data.fd == env->lifeline)
 				stop_request();
 		for (i = 0; i < n && !stop_requested(); i++)
-			if (accept_one(events[i].data.fd) == -1) {
+			if (events[i].data.fd == env->dispatch)
+				take_one();
+			else if (accept_one(events[i].data.fd) == -1) {
 				pause = 1;
 				break;
 			}
 	}
 	report_state(HEALTH_DRAINING, now_ms());
-	serve_queued_then_close();
+	if (stop_final())
+		serve_queued_then_close();
+	else
+		close_listeners();
 	log_debug("stopping after %llu connections",
 	    (unsigned long long)self.stats.connections);
 	exit(0);

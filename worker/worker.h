@@ -21,6 +21,9 @@ struct worker_env {
 	int			 nlisteners;
 	int			 lifeline;	/* read end; EOF = stop */
 	int			 report_fd;	/* health pipe, write end */
+	int			 intake;	/* to the lobby (common/handoff.h) */
+	int			 dispatch;	/* connections to take; shared */
+	int			 pass;		/* to the dispatch channel */
 	int			 access_fd;	/* access log, or -1 */
 	const struct creds	*creds;		/* who to become */
 	const struct board	*board;		/* [faults] now (struct conf_faults) */
