@@ -164,6 +164,9 @@ setup_process(const struct lobby_env *env)
 	if (creds_apply(env->creds, err, sizeof(err)) == -1)
 		fatalx(EX_OSERR, "%s", err);
 	proctitle_set("forkline: lobby");
+	/* The name tools (and the tests) tell the lobby from workers by. */
+	if (prctl(PR_SET_NAME, "forkline-lobby") == -1)
+		log_warn("prctl(PR_SET_NAME)");
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1)
 		log_warn("prctl(PR_SET_PDEATHSIG)");
 	if (getppid() != env->master)

@@ -109,10 +109,10 @@ on_status(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (wants_text(req)) {
-		admin_status_text(a->core, a->sup, b);
+		admin_status_text(a->core, a->sup, a->parking, b);
 		reply(req, HTTP_OK, "OK", "text/plain", b);
 	} else {
-		admin_status_json(a->core, a->sup, b);
+		admin_status_json(a->core, a->sup, a->parking, b);
 		reply(req, HTTP_OK, "OK", "application/json", b);
 	}
 	evbuffer_free(b);
@@ -128,7 +128,7 @@ on_metrics(struct evhttp_request *req, void *arg)
 		evhttp_send_error(req, HTTP_INTERNAL, NULL);
 		return;
 	}
-	admin_metrics(a->core, a->sup, b);
+	admin_metrics(a->core, a->sup, a->parking, b);
 	reply(req, HTTP_OK, "OK", "text/plain; version=0.0.4", b);
 	evbuffer_free(b);
 }

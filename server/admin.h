@@ -51,6 +51,7 @@ struct admin_conn {
 struct admin {
 	const struct core	*core;
 	const struct supervisor	*sup;
+	const struct parking	*parking;	/* the hub sets it */
 	struct evhttp		*http;
 	struct listener		 sock;		/* fd -1: off */
 	/*

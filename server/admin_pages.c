@@ -21,6 +21,36 @@ static void	 status_faults(const struct core *, const struct totals *,
 static void	 text_faults(const struct core *, const struct totals *,
 		    struct evbuffer *);
 static void	 metrics_faults(const struct totals *, struct evbuffer *);
+static void	 status_lobby(const struct parking *, const struct totals *,
+		    struct evbuffer *);
+static void	 text_lobby(const struct parking *, const struct totals *,
+		    struct evbuffer *);
+static void	 metrics_lobby(const struct parking *, const struct totals *,
+		    struct evbuffer *);
+static void	 histogram(struct evbuffer *, const char *, const char *,
+		    const uint64_t *, uint64_t);
+
+/* Handoffs by reason, as /status and /metrics name them: idle parks and
+ * drains by why the worker drained. */
+static const struct {
+	const char	*name;
+	enum stop_reason why;		/* drains; STOP_NREASONS: parked */
+} handoff_reasons[] = {
+	{ "idle", STOP_NREASONS },
+	{ "reload", STOP_RELOAD },
+	{ "recycle", STOP_RECYCLED },
+	{ "shrink", STOP_RETIRED },
+	{ "shutdown", STOP_SHUTDOWN },
+};
+#define NHANDOFF_REASONS (sizeof(handoff_reasons) / sizeof(handoff_reasons[0]))
+
+static uint64_t
+handoffs_for(const struct totals *t, size_t i)
+{
+	if (handoff_reasons[i].why == STOP_NREASONS)
+		return t->handoffs[HEALTH_HANDOFF_PARKED];
+	return t->drained[handoff_reasons[i].why];
+}
 
 const char *
 admin_health_problem(const struct core *core, const struct supervisor *sup)
@@ -183,9 +213,33 @@ status_worker(const struct slot *s, int64_t now, int64_t wall, bool first,
 	    ",\"recycling\":true" : "");
 }
 
+/* The lobby and the connections that moved (docs/OPERATIONS.md). */
+static void
+status_lobby(const struct parking *p, const struct totals *t,
+    struct evbuffer *b)
+{
+	struct parking_view v;
+	size_t i;
+
+	parking_view(p, &v);
+	evbuffer_add_printf(b, "\"lobby\":{\"pid\":%ld,\"ready\":%s,"
+	    "\"parked\":%" PRIu64 ",\"parked_max\":%" PRIu64 ",\"woken\":%"
+	    PRIu64 ",\"expired\":%" PRIu64 ",\"dropped\":%" PRIu64
+	    ",\"restarts\":%u,\"handoffs\":{", (long)v.pid,
+	    v.ready ? "true" : "false", v.parked, v.parked_max, v.woken,
+	    v.expired, v.dropped, v.restarts);
+	for (i = 0; i < NHANDOFF_REASONS; i++)
+		evbuffer_add_printf(b, "%s\"%s\":%" PRIu64, i > 0 ? "," : "",
+		    handoff_reasons[i].name, handoffs_for(t, i));
+	evbuffer_add_printf(b, "},\"handoffs_taken\":%" PRIu64
+	    ",\"handoffs_failed\":%" PRIu64 "},",
+	    t->handoffs[HEALTH_HANDOFF_TAKEN],
+	    t->handoffs[HEALTH_HANDOFF_FAILED]);
+}
+
 void
 admin_status_json(const struct core *core, const struct supervisor *sup,
-    struct evbuffer *b)
+    const struct parking *p, struct evbuffer *b)
 {
 	const struct slot *s = NULL;
 	int64_t now = now_ms(), wall = wall_ms();
@@ -196,12 +250,35 @@ admin_status_json(const struct core *core, const struct supervisor *sup,
 	status_server(core, b);
 	status_pool(core, sup, b);
 	status_totals(core, sup, &t, b);
+	status_lobby(p, &t, b);
 	evbuffer_add_printf(b, "\"workers\":[");
 	while ((s = supervise_next(sup, s)) != NULL) {
 		status_worker(s, now, wall, first, b);
 		first = false;
 	}
 	evbuffer_add_printf(b, "]}\n");
+}
+
+static void
+text_lobby(const struct parking *p, const struct totals *t,
+    struct evbuffer *b)
+{
+	struct parking_view v;
+	size_t i;
+
+	parking_view(p, &v);
+	if (v.pid != 0)
+		evbuffer_add_printf(b, "lobby: pid %ld, %" PRIu64 " parked "
+		    "(of %" PRIu64 "), ", (long)v.pid, v.parked, v.parked_max);
+	else
+		evbuffer_add_printf(b, "lobby: not running, ");
+	evbuffer_add_printf(b, "%" PRIu64 " woken, %" PRIu64 " expired, %u "
+	    "restarts; handoffs:", v.woken, v.expired, v.restarts);
+	for (i = 0; i < NHANDOFF_REASONS; i++)
+		evbuffer_add_printf(b, " %" PRIu64 " %s,", handoffs_for(t, i),
+		    handoff_reasons[i].name);
+	evbuffer_add_printf(b, " %" PRIu64 " failed\n",
+	    t->handoffs[HEALTH_HANDOFF_FAILED]);
 }
 
 static void
@@ -259,7 +336,7 @@ text_faults(const struct core *core, const struct totals *t,
 
 void
 admin_status_text(const struct core *core, const struct supervisor *sup,
-    struct evbuffer *b)
+    const struct parking *p, struct evbuffer *b)
 {
 	const struct slot *s = NULL;
 	int64_t now = now_ms(), wall = wall_ms();
@@ -267,6 +344,7 @@ admin_status_text(const struct core *core, const struct supervisor *sup,
 
 	supervise_totals(sup, &t);
 	text_header(core, sup, &t, b);
+	text_lobby(p, &t, b);
 	evbuffer_add_printf(b, "%-5s %-8s %-4s %-9s %8s %10s %8s %9s %8s %9s  "
 	    "%s\n", "SLOT", "PID", "GEN", "STATE", "CONNS", "REQUESTS", "RSS_KB",
 	    "AGE_S", "REPORT_MS", "CONN_MS", "PEER");
@@ -301,30 +379,59 @@ admin_status_text(const struct core *core, const struct supervisor *sup,
 	} while (0)
 
 /*
- * The workers count requests into fixed buckets; Prometheus wants them
- * cumulative, with upper bounds in seconds.
+ * The workers count into fixed buckets; Prometheus wants them cumulative,
+ * with upper bounds in seconds.
  */
 static void
-latency_histogram(struct evbuffer *b, const struct totals *t)
+histogram(struct evbuffer *b, const char *name, const char *help,
+    const uint64_t *buckets, uint64_t sum_us)
 {
 	uint64_t cumulative = 0;
 	int i;
 
-	METRIC(b, "forkline_request_duration_seconds", "histogram",
-	    "Time from a request line to its reply, line protocol.");
+	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s histogram\n", name,
+	    help, name);
 	for (i = 0; i < HEALTH_LATENCY_BUCKETS - 1; i++) {
-		cumulative += t->latency[i];
-		evbuffer_add_printf(b, "forkline_request_duration_seconds_bucket"
-		    "{le=\"%g\"} %" PRIu64 "\n",
-		    health_latency_bounds_us[i] / 1e6, cumulative);
+		cumulative += buckets[i];
+		evbuffer_add_printf(b, "%s_bucket{le=\"%g\"} %" PRIu64 "\n",
+		    name, health_latency_bounds_us[i] / 1e6, cumulative);
 	}
-	cumulative += t->latency[i];
-	evbuffer_add_printf(b, "forkline_request_duration_seconds_bucket"
-	    "{le=\"+Inf\"} %" PRIu64 "\n", cumulative);
-	evbuffer_add_printf(b, "forkline_request_duration_seconds_sum %.6f\n",
-	    t->latency_sum_us / 1e6);
-	evbuffer_add_printf(b, "forkline_request_duration_seconds_count %"
-	    PRIu64 "\n", cumulative);
+	cumulative += buckets[i];
+	evbuffer_add_printf(b, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name,
+	    cumulative);
+	evbuffer_add_printf(b, "%s_sum %.6f\n", name, sum_us / 1e6);
+	evbuffer_add_printf(b, "%s_count %" PRIu64 "\n", name, cumulative);
+}
+
+static void
+metrics_lobby(const struct parking *p, const struct totals *t,
+    struct evbuffer *b)
+{
+	struct parking_view v;
+	size_t i;
+
+	parking_view(p, &v);
+	METRIC_VALUE(b, "forkline_parked_connections", "gauge",
+	    "Idle connections held by the lobby.", "%" PRIu64, v.parked);
+	METRIC_VALUE(b, "forkline_parked_connections_max", "gauge",
+	    "The lobby's bound on parked connections.", "%" PRIu64,
+	    v.parked_max);
+	METRIC_VALUE(b, "forkline_lobby_restarts_total", "counter",
+	    "Times the lobby was restarted.", "%u", v.restarts);
+	METRIC_VALUE(b, "forkline_parked_expired_total", "counter",
+	    "Parked connections closed at idle_timeout.", "%" PRIu64,
+	    v.expired);
+	METRIC(b, "forkline_handoffs_total", "counter",
+	    "Connections passed on by a worker, by reason.");
+	for (i = 0; i < NHANDOFF_REASONS; i++)
+		evbuffer_add_printf(b, "forkline_handoffs_total{reason=\"%s\"} "
+		    "%" PRIu64 "\n", handoff_reasons[i].name, handoffs_for(t, i));
+	METRIC_VALUE(b, "forkline_handoffs_failed_total", "counter",
+	    "Handoffs that failed: the connection stayed where it was.",
+	    "%" PRIu64, t->handoffs[HEALTH_HANDOFF_FAILED] + v.dropped);
+	histogram(b, "forkline_handoff_duration_seconds", "From a "
+	    "connection's handoff to the worker that takes it.",
+	    t->handoff_latency, t->handoff_latency_sum_us);
 }
 
 static void
@@ -386,7 +493,7 @@ metrics_exits(const struct supervisor *sup, struct evbuffer *b)
 
 void
 admin_metrics(const struct core *core, const struct supervisor *sup,
-    struct evbuffer *b)
+    const struct parking *p, struct evbuffer *b)
 {
 	const struct slot *s = NULL;
 	struct totals t;
@@ -400,8 +507,11 @@ admin_metrics(const struct core *core, const struct supervisor *sup,
 	METRIC_VALUE(b, "forkline_listen_queue", "gauge",
 	    "Connections waiting in the TCP accept queues.", "%d",
 	    listeners_queued(core));
-	latency_histogram(b, &t);
+	histogram(b, "forkline_request_duration_seconds", "Time from a "
+	    "request line to its reply, line protocol.", t.latency,
+	    t.latency_sum_us);
 	metrics_faults(&t, b);
+	metrics_lobby(p, &t, b);
 	METRIC(b, "forkline_worker_requests_total", "counter",
 	    "Requests served, per worker process.");
 	while ((s = supervise_next(sup, s)) != NULL)

@@ -7,6 +7,7 @@
 #define FORKLINE_ADMIN_PAGES_H
 
 #include "server/core.h"
+#include "server/parking.h"
 #include "server/supervise.h"
 
 struct evbuffer;
@@ -17,12 +18,14 @@ const char *admin_health_problem(const struct core *core,
 
 /* /status as JSON, and as the table `forkline status` prints. */
 void	 admin_status_json(const struct core *core,
-	    const struct supervisor *sup, struct evbuffer *b);
+	    const struct supervisor *sup, const struct parking *p,
+	    struct evbuffer *b);
 void	 admin_status_text(const struct core *core,
-	    const struct supervisor *sup, struct evbuffer *b);
+	    const struct supervisor *sup, const struct parking *p,
+	    struct evbuffer *b);
 
 /* /metrics: Prometheus text exposition. */
 void	 admin_metrics(const struct core *core, const struct supervisor *sup,
-	    struct evbuffer *b);
+	    const struct parking *p, struct evbuffer *b);
 
 #endif

@@ -71,7 +71,22 @@ void	 parking_tick(struct parking *p);
 void	 parking_shutdown(struct parking *p, int sig);
 
 bool	 parking_alive(const struct parking *p);
-void	 parking_view(const struct parking *p, struct parking_view *v);
+
+/* For the admin pages and STATUS=: inline, a read of the module's state
+ * rather than a call into it. */
+static inline void
+parking_view(const struct parking *p, struct parking_view *v)
+{
+	v->pid = p->pid;
+	v->ready = p->last.ready != 0;
+	v->parked = p->last.parked;
+	v->parked_max = p->last.parked_max;
+	v->received = p->retired.received + p->last.received;
+	v->woken = p->retired.woken + p->last.woken;
+	v->expired = p->retired.expired + p->last.expired;
+	v->dropped = p->retired.dropped + p->last.dropped;
+	v->restarts = p->restarts;
+}
 
 /* After the loop: the lobby has been reaped. */
 void	 parking_free(struct parking *p);

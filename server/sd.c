@@ -40,23 +40,27 @@ notify(const char *fmt, ...)
 		log_warnx("sd_notify(%s): %s", buf, strerror(-r));
 }
 
-/* "4 workers (1 busy, 3 idle), 1834 connections, 52 req/s, 0 restarts" */
+/* "4 workers (1 busy, 3 idle), 1834 connections, 12 parked, 52 req/s,
+ * 0 restarts" */
 static void
 status_text(struct sd *sd, char *buf, size_t len)
 {
 	const struct supervisor *sup = sd->sup;
+	struct parking_view pv = { 0 };
 	struct totals t;
 	int64_t now = now_ms(), span = now - sd->status_at_ms;
 	double rate = 0;
 
 	supervise_totals(sup, &t);
+	if (sd->parking != NULL)
+		parking_view(sd->parking, &pv);
 	if (span > 0 && t.requests >= sd->status_requests)
 		rate = (double)(t.requests - sd->status_requests) * 1000 / span;
 	snprintf(buf, len, "%d workers (%d busy, %d idle), %" PRIu64
-	    " connections, %.0f req/s, %u restarts", supervise_alive(sup),
-	    supervise_count(sup, SLOT_BUSY, 0),
-	    supervise_count(sup, SLOT_IDLE, 0), t.connections, rate,
-	    sup->restarts);
+	    " connections, %" PRIu64 " parked, %.0f req/s, %u restarts",
+	    supervise_alive(sup), supervise_count(sup, SLOT_BUSY, 0),
+	    supervise_count(sup, SLOT_IDLE, 0), t.connections, pv.parked,
+	    rate, sup->restarts);
 	sd->status_requests = t.requests;
 	sd->status_at_ms = now;
 }

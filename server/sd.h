@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "server/core.h"
+#include "server/parking.h"
 #include "server/supervise.h"
 
 struct event;
@@ -25,6 +26,7 @@ struct event;
 struct sd {
 	const struct core	*core;
 	const struct supervisor	*sup;		/* for STATUS= */
+	const struct parking	*parking;	/* the hub sets it */
 	const char		*notify;	/* NOTIFY_SOCKET, or NULL */
 	bool			 live;		/* --live: a status line */
 	bool			 ready_sent;

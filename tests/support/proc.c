@@ -15,8 +15,28 @@ static bool	 none_alive(void *arg);
 static bool	 is_gone(void *arg);
 static bool	 has_kids(void *arg);
 
-int
-ps_children(pid_t pid, pid_t *out, int max)
+/* The lobby names itself (comm) LOBBY_COMM, whatever runs it. */
+#define LOBBY_COMM	"forkline-lobby"
+
+bool
+ps_is_lobby(pid_t pid)
+{
+	char	 path[64], comm[32] = "";
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/comm", (long)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return false;
+	if (fgets(comm, sizeof(comm), f) == NULL)
+		comm[0] = '\0';
+	fclose(f);
+	comm[strcspn(comm, "\n")] = '\0';
+	return strcmp(comm, LOBBY_COMM) == 0;
+}
+
+/* All of pid's children, the lobby among them. */
+static int
+all_children(pid_t pid, pid_t *out, int max)
 {
 	char	 path[64];
 	FILE	*f;
@@ -31,6 +51,30 @@ ps_children(pid_t pid, pid_t *out, int max)
 		out[n++] = (pid_t)child;
 	fclose(f);
 	return n;
+}
+
+int
+ps_children(pid_t pid, pid_t *out, int max)
+{
+	pid_t	 all[HARNESS_MAX_PIDS];
+	int	 i, n = 0, got = all_children(pid, all, HARNESS_MAX_PIDS);
+
+	for (i = 0; i < got && n < max; i++)
+		if (!ps_is_lobby(all[i]))
+			out[n++] = all[i];
+	return n;
+}
+
+pid_t
+ps_lobby(pid_t master)
+{
+	pid_t	 all[HARNESS_MAX_PIDS];
+	int	 i, got = all_children(master, all, HARNESS_MAX_PIDS);
+
+	for (i = 0; i < got; i++)
+		if (ps_is_lobby(all[i]))
+			return all[i];
+	return 0;
 }
 
 /*

@@ -33,8 +33,12 @@ long	 ps_cpu_ticks(pid_t pid);
 /* When pid started, in clock ticks after boot (field 22 of
  * /proc/PID/stat); 0 if it is gone. With the pid, names one process. */
 unsigned long long ps_start_time(pid_t pid);
-/* Children of pid (/proc/PID/task/PID/children): count, pids in out. */
+/* Children of pid (/proc/PID/task/PID/children) but a forkline lobby:
+ * count, pids in out. */
 int	 ps_children(pid_t pid, pid_t *out, int max);
+/* A forkline master's lobby process (lobby/lobby.h), or 0. */
+pid_t	 ps_lobby(pid_t master);
+bool	 ps_is_lobby(pid_t pid);
 /* argv[0] of pid (text up to the first NUL, trailing blanks cut). */
 bool	 ps_cmdline(pid_t pid, char *buf, size_t len);
 /* Wait until none of pids[0..n) is alive; assert with what otherwise. */
