@@ -74,6 +74,7 @@ struct lobby {
 };
 
 static volatile sig_atomic_t	 stop_flag;
+static volatile sig_atomic_t	 reopen_flag;
 static struct lobby		 self;
 static unsigned char		 partial[HANDOFF_PARTIAL_MAX];
 
@@ -103,6 +104,8 @@ static void	 report_send(int64_t);
 static void	 report_tick(int64_t);
 static void	 changed(uint64_t *);
 static noreturn void lobby_stop(void);
+static void	 on_sigusr1(int);
+static void	 reopen_log_files(void);
 static void	 stop_drain_intake(void);
 
 noreturn void
@@ -125,6 +128,8 @@ lobby_main(const struct lobby_env *env)
 	report_send(now_ms());
 	log_debug("ready, holding up to %zu connections", max);
 	while (!stop_flag) {
+		if (reopen_flag)
+			reopen_log_files();
 		now = now_ms();
 		intake_update(now);
 		n = epoll_pwait(self.ep, evs, EVENTS_MAX, wait_ms(now),
@@ -145,6 +150,35 @@ on_sigterm(int sig)
 {
 	(void)sig;
 	stop_flag = 1;
+}
+
+static void
+on_sigusr1(int sig)
+{
+	(void)sig;
+	reopen_flag = 1;
+}
+
+/*
+ * SIGUSR1 from the master, which has already made the new files: reopen
+ * them by path, like a worker. A failure keeps the old file, which works.
+ */
+static void
+reopen_log_files(void)
+{
+	const char *path = self.env->access_log;
+	int fd;
+
+	reopen_flag = 0;
+	if (log_reopen() == -1)
+		log_warn("reopening the log file");
+	if (self.env->access_fd == -1 || path == NULL)
+		return;
+	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1 || dup2(fd, self.env->access_fd) == -1)
+		log_warn("reopening the access log %s", path);
+	if (fd != -1)
+		close(fd);
 }
 
 /*
@@ -180,9 +214,8 @@ setup_process(const struct lobby_env *env)
 }
 
 /*
- * SIGUSR1 (reopen the logs) is ignored: the lobby has no path to reopen
- * the access log by, so it keeps writing to the fd it was given. Its
- * default action would kill it.
+ * SIGTERM and SIGUSR1 (reopen the logs) are let in only in the wait,
+ * where their flags are seen at once.
  */
 static void
 setup_signals(void)
@@ -199,14 +232,17 @@ setup_signals(void)
 	sigaction(SIGQUIT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGPIPE, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGUSR2, &sa, NULL);
 	sa.sa_handler = on_sigterm;
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_sigusr1;
+	sigaction(SIGUSR1, &sa, NULL);
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &block, &self.wait_mask);
 	sigdelset(&self.wait_mask, SIGTERM);
+	sigdelset(&self.wait_mask, SIGUSR1);
 }
 
 /*

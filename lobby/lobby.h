@@ -31,6 +31,7 @@ struct lobby_env {
 	int			 intake;	/* receives connections to park */
 	int			 dispatch;	/* sends woken ones to workers */
 	int			 access_fd;	/* access log, or -1 */
+	const char		*access_log;	/* its path, reopened on SIGUSR1 */
 	const struct creds	*creds;		/* who to become */
 	size_t			 parked_max;	/* 0: from RLIMIT_NOFILE */
 	int64_t			 heartbeat_ms;	/* report at least this often */

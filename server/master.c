@@ -137,6 +137,7 @@ on_sigusr1(struct master *m)
 	int failed = logfiles_reopen(&m->core);
 
 	supervise_signal_all(&m->sup, SIGUSR1);
+	parking_signal(&m->parking, SIGUSR1);
 	if (failed == 0)
 		log_info("SIGUSR1: log files reopened");
 	else

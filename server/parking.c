@@ -40,6 +40,7 @@ lobby_child(int report_fd, void *arg)
 		.intake = core->intake[0],
 		.dispatch = core->dispatch[0],
 		.access_fd = core->access_fd,
+		.access_log = core->conf.access_log,
 		.creds = &core->creds,
 		.parked_max = (size_t)core->conf.max_parked,
 		.heartbeat_ms = core->conf.heartbeat_interval_ms,
@@ -211,6 +212,13 @@ parking_shutdown(struct parking *p, int sig)
 	    errno != ESRCH)
 		log_warn("kill(lobby, pid %ld, %s)", (long)p->pid,
 		    sigabbrev_np(sig));
+}
+
+void
+parking_signal(const struct parking *p, int sig)
+{
+	if (p->pid != 0)
+		kill(p->pid, sig);
 }
 
 bool

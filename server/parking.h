@@ -70,6 +70,8 @@ void	 parking_tick(struct parking *p);
  * too); nothing is restarted from now on. */
 void	 parking_shutdown(struct parking *p, int sig);
 
+/* SIGUSR1 and the like. */
+void	 parking_signal(const struct parking *p, int sig);
 bool	 parking_alive(const struct parking *p);
 
 /* For the admin pages and STATUS=: inline, a read of the module's state

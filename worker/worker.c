@@ -530,8 +530,10 @@ serve(int fd, const struct sockaddr_storage *ss, socklen_t len,
 		end = proto_echo_serve(&c);
 	else
 		end = proto_line_serve(&c);
-	log_debug("%s: %s", c.peer, end == PROTO_END_HANDED ? "handed over" :
-	    proto_end_name(end));
+	if (end == PROTO_END_HANDED)
+		log_debug("%s: handed over", c.peer);
+	else
+		log_debug("%s: closed: %s", c.peer, proto_end_name(end));
 	ended_ms = now_ms();
 	if (c.fd != -1) {
 		close(c.fd);

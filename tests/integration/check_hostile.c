@@ -57,13 +57,20 @@ static Suite	*hostile_suite(void);
 	expect_bytes_at(__FILE__, __LINE__, (fd), (want), (len))
 
 /* A server of two workers with this configuration. */
+/*
+ * These tests hold workers with connections of their own (hold_worker),
+ * so idle connections are not parked here: a held worker stays held.
+ * Parking is tested in check_lobby.
+ */
 static void
 start_conf(struct server *s, const char *conf)
 {
-	char path[HARNESS_PATH_MAX];
+	char path[HARNESS_PATH_MAX], text[1024];
 	const char *args[] = { "-c", path, "-w", "2", NULL };
 
-	harness_write_file(path, sizeof(path), "hostile-", ".conf", conf);
+	snprintf(text, sizeof(text), "%s\n[connection]\npark_after = 0\n",
+	    conf);
+	harness_write_file(path, sizeof(path), "hostile-", ".conf", text);
 	server_start(s, args);
 }
 

@@ -401,7 +401,7 @@ assert_journal_lines(const struct server *s)
 	int	 prio;
 
 	ck_assert_msg(text != NULL, "cannot read %s", s->log);
-	ck_assert_int_eq(regcomp(&re, "^<([0-7])>(master|worker [0-9]+) "
+	ck_assert_int_eq(regcomp(&re, "^<([0-7])>(master|lobby|worker [0-9]+) "
 	    "(error|warn|info|debug): ", REG_EXTENDED), 0);
 	for (line = strtok_r(text, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {

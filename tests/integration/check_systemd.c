@@ -250,12 +250,12 @@ notify_expect_any(struct notify *n, const struct server *s, char *buf,
 }
 
 /*
- * "STATUS=W workers (B busy, I idle), C connections, R req/s, N
- * restarts": the numbers, or false if the line is not of that form.
+ * "STATUS=W workers (B busy, I idle), C connections, P parked, R req/s,
+ * N restarts": the numbers, or false if the line is not of that form.
  */
 struct status {
 	int		 workers, busy, idle;
-	unsigned long	 connections, rate, restarts;
+	unsigned long	 connections, parked, rate, restarts;
 };
 
 static bool
@@ -267,8 +267,9 @@ status_parse(const char *text, struct status *st)
 	if (!line_value(text, "STATUS=", line, sizeof(line)))
 		return false;
 	return sscanf(line, "%d workers (%d busy, %d idle), %lu connections, "
-	    "%lu req/s, %lu restarts%n", &st->workers, &st->busy, &st->idle,
-	    &st->connections, &st->rate, &st->restarts, &end) == 6 &&
+	    "%lu parked, %lu req/s, %lu restarts%n", &st->workers, &st->busy,
+	    &st->idle, &st->connections, &st->parked, &st->rate,
+	    &st->restarts, &end) == 7 &&
 	    line[end] == '\0';
 }
 
@@ -434,7 +435,7 @@ START_TEST(test_notify_lifecycle)
 	ck_assert_msg(status_parse(buf, &st) && st.workers == 3 &&
 	    st.busy == 0 && st.idle == 3 && st.restarts == 0, "after READY=1 "
 	    "expected \"STATUS=3 workers (0 busy, 3 idle), N connections, N "
-	    "req/s, 0 restarts\", got %s", harness_quote(buf, strlen(buf)));
+	    "parked, N req/s, 0 restarts\", got %s", harness_quote(buf, strlen(buf)));
 	ck_assert_msg(from == s.pid, "STATUS came from pid %ld, not the "
 	    "master %ld", (long)from, (long)s.pid);
 
@@ -607,7 +608,8 @@ expect_status(struct notify *n, const struct server *s, struct status *st,
 	    timeout_ms, notify_transcript(n), s->log);
 	ck_assert_msg(is_periodic(buf) && status_parse(buf, st) &&
 	    from == s->pid, "expected %s from the master (pid %ld): \"STATUS="
-	    "W workers (B busy, I idle), C connections, R req/s, N restarts\", "
+	    "W workers (B busy, I idle), C connections, P parked, R req/s, N "
+	    "restarts\", "
 	    "got %s from pid %ld", what, (long)s->pid, harness_quote(buf,
 	    strlen(buf)), (long)from);
 }
@@ -655,7 +657,8 @@ START_TEST(test_notify_min_ready)
 	    "a second periodic STATUS");
 	ck_assert_msg(st.workers == 4 && st.busy == 0 && st.idle == 4 &&
 	    st.connections == 2 && st.restarts == 0, "expected the periodic "
-	    "\"STATUS=4 workers (0 busy, 4 idle), 2 connections, N req/s, 0 "
+	    "\"STATUS=4 workers (0 busy, 4 idle), 2 connections, N parked, N "
+	    "req/s, 0 "
 	    "restarts\" after 2 connections; received:%s",
 	    notify_transcript(&n));
 	server_stop_expect_zero(&s);
