@@ -72,6 +72,9 @@ struct conn {
 	int64_t		 started_sec;	/* realtime, at accept */
 	int64_t		 started_nsec;
 	unsigned	 hops;		/* times it moved so far */
+	/* The worker's max_requests (+ jitter): at it, the connection
+	 * moves on and the worker is recycled. 0: never. */
+	uint64_t	 recycle_after;
 
 	/* It came over the dispatch channel: carried state for the protocol
 	 * (partial request bytes, line ending, idle deadline); else NULL. */

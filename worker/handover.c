@@ -31,6 +31,14 @@ handover_on_drain(const struct conn *c)
 	return c->env->pass != -1 && !c->faults.own && !stop_final();
 }
 
+bool
+handover_at_limit(const struct conn *c)
+{
+	return c->recycle_after > 0 &&
+	    c->stats->requests >= c->recycle_after &&
+	    handover_on_drain(c);
+}
+
 static void
 fill_header(const struct conn *c, enum handoff_reason why,
     const struct handover_state *st, struct handoff *h)

@@ -39,6 +39,13 @@ void	 handover_arm_park(struct conn *c, int64_t last_request_ms);
 int	 handover_pass(struct conn *c, enum handoff_reason why,
 	    const struct handover_state *st);
 
+/*
+ * The worker reached max_requests: true when c is to move on now, so
+ * that no request beyond the limit is served here (a connection that
+ * never ends included). False when it cannot move (handover_on_drain).
+ */
+bool	 handover_at_limit(const struct conn *c);
+
 /* A drain may hand over: only this worker stops, and its connections can
  * move (a real stop says goodbye instead). */
 bool	 handover_on_drain(const struct conn *c);

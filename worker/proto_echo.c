@@ -115,5 +115,10 @@ proto_echo_serve(struct conn *c)
 		}
 		if (conn_write(c, echo_buf, n) == -1)
 			return PROTO_END_ERROR;
+		/* Each chunk is a request: at max_requests it moves on. */
+		c->stats->requests++;
+		if (handover_at_limit(c) && pass_on(c, HANDOFF_DRAIN,
+		    deadline))
+			return PROTO_END_HANDED;
 	}
 }

@@ -354,6 +354,12 @@ answer_buffered(struct session *s)
 			break;
 		}
 		s->idle_deadline = now_ms() + s->idle_timeout_ms;
+		/* At max_requests: what is left goes on with the connection. */
+		if (handover_at_limit(s->c)) {
+			if (conn_flush(s->c) == 0 && pass_on(s, HANDOFF_DRAIN))
+				return false;
+			break;
+		}
 	}
 	if (lr == LINEBUF_TOO_LONG) {
 		s->end = say_bye(s->c, "ERR line too long", s->crlf,

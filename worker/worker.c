@@ -68,6 +68,7 @@ static void	 access_log(const struct conn *, enum proto_end, int64_t);
 static void	 on_sigabrt(int);
 static void	 test_fault(const struct worker_env *);
 static void	 check_recycle(void);
+static bool	 at_limit(void);
 static void	 serve_queued_then_close(void);
 static void	 close_listeners(void);
 static void	 setup_process(const struct worker_env *);
@@ -483,6 +484,7 @@ serve(int fd, const struct sockaddr_storage *ss, socklen_t len,
 	    .wait_mask = &self.wait_mask, .recv_slice_ms = self.recv_slice_ms,
 	    .send_timeout_ms = self.env->conf->send_timeout_ms,
 	    .out = out_buf, .demand = self.demand, .ndemand = self.ndemand,
+	    .recycle_after = self.recycle_after,
 	    .arrived = h, .arrived_partial = partial };
 	struct timespec ts;
 	enum proto_end end;
@@ -546,6 +548,14 @@ serve(int fd, const struct sockaddr_storage *ss, socklen_t len,
 	    ended_ms);
 }
 
+/* Past max_requests, with connections able to move (handover.h). */
+static bool
+at_limit(void)
+{
+	return self.recycle_after > 0 && self.env->pass != -1 &&
+	    self.stats.requests >= self.recycle_after;
+}
+
 /*
  * Past max_requests (plus this worker's jitter) or max_rss, ask the master
  * for a replacement. The worker keeps serving until the master, once the
@@ -587,6 +597,15 @@ worker_main(const struct worker_env *env)
 		if (pause) {
 			pause_accepting(ACCEPT_PAUSE_MS);
 			pause = 0;
+			continue;
+		}
+		/*
+		 * At max_requests its connections moved on; it takes no more
+		 * and waits for the master to stop it once its replacement
+		 * serves.
+		 */
+		if (at_limit()) {
+			pause_accepting(ACCEPT_PAUSE_MS);
 			continue;
 		}
 		report_tick();
