@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -73,8 +74,13 @@ struct lobby {
 	unsigned long		 malformed_quiet;	/* since that warning */
 };
 
+/* After an upgrade, how long parked connections may wait for room in the
+ * new lobby's intake before they get their goodbye. */
+#define FORWARD_MS	5000
+
 static volatile sig_atomic_t	 stop_flag;
 static volatile sig_atomic_t	 reopen_flag;
+static volatile sig_atomic_t	 handover_flag;	/* SIGUSR2 */
 static struct lobby		 self;
 static unsigned char		 partial[HANDOFF_PARTIAL_MAX];
 
@@ -105,6 +111,8 @@ static void	 report_tick(int64_t);
 static void	 changed(uint64_t *);
 static noreturn void lobby_stop(void);
 static void	 on_sigusr1(int);
+static void	 on_sigusr2(int);
+static bool	 forward(struct parked_entry *, int64_t);
 static void	 reopen_log_files(void);
 static void	 stop_drain_intake(void);
 
@@ -149,6 +157,15 @@ static void
 on_sigterm(int sig)
 {
 	(void)sig;
+	stop_flag = 1;
+}
+
+/* SIGUSR2: a new master serves; its lobby takes what we hold. */
+static void
+on_sigusr2(int sig)
+{
+	(void)sig;
+	handover_flag = 1;
 	stop_flag = 1;
 }
 
@@ -232,6 +249,7 @@ setup_signals(void)
 	sigaction(SIGQUIT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = on_sigusr2;
 	sigaction(SIGUSR2, &sa, NULL);
 	sa.sa_handler = on_sigterm;
 	sigaction(SIGTERM, &sa, NULL);
@@ -240,9 +258,11 @@ setup_signals(void)
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGUSR1);
+	sigaddset(&block, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &block, &self.wait_mask);
 	sigdelset(&self.wait_mask, SIGTERM);
 	sigdelset(&self.wait_mask, SIGUSR1);
+	sigdelset(&self.wait_mask, SIGUSR2);
 }
 
 /*
@@ -674,10 +694,13 @@ static noreturn void
 lobby_stop(void)
 {
 	struct parked_entry *e;
+	int64_t deadline;
 	uint32_t i;
 	bool full = false;
 
-	stop_drain_intake();
+	/* After an upgrade the intake is the new lobby's: leave it be. */
+	if (!handover_flag)
+		stop_drain_intake();
 	while ((i = parked_wake_head(&self.table)) != PARKED_NONE) {
 		e = parked_get(&self.table, i);
 		if (!full) {
@@ -695,18 +718,52 @@ lobby_stop(void)
 				break;
 			}
 		}
-		goodbye(e->fd, &e->h, "shutting down", true);
+		if (!handover_flag || !forward(e, now_ms() + FORWARD_MS))
+			goodbye(e->fd, &e->h, "shutting down", true);
 		parked_release(&self.table, i);
 	}
+	deadline = now_ms() + FORWARD_MS;
 	while ((i = parked_first_deadline(&self.table)) != PARKED_NONE) {
 		e = parked_get(&self.table, i);
-		goodbye(e->fd, &e->h, "shutting down", true);
+		if (!handover_flag || !forward(e, deadline))
+			goodbye(e->fd, &e->h, "shutting down", true);
 		parked_release(&self.table, i);
 	}
 	report_send(now_ms());
 	parked_free(&self.table);
 	log_debug("stopped");
 	exit(0);
+}
+
+/*
+ * After an upgrade: pass a parked connection to the new master's lobby
+ * through the intake both share, waiting for room until deadline. False
+ * when it cannot go (it gets its goodbye instead).
+ */
+static bool
+forward(struct parked_entry *e, int64_t deadline)
+{
+	struct pollfd pfd = { .fd = self.env->forward, .events = POLLOUT };
+	int64_t left;
+
+	if (self.env->forward == -1)
+		return false;
+	e->h.reason = HANDOFF_DRAIN;
+	e->h.hops = (uint16_t)(e->h.hops < UINT16_MAX ? e->h.hops + 1 :
+	    UINT16_MAX);
+	e->h.partial_len = 0;
+	for (;;) {
+		if (handoff_send(self.env->forward, e->fd, &e->h, NULL) == 0) {
+			close(e->fd);
+			self.report.woken++;
+			return true;
+		}
+		if (errno != EAGAIN || (left = deadline - now_ms()) <= 0)
+			break;
+		poll(&pfd, 1, (int)(left < 100 ? left : 100));
+	}
+	log_warn("%s: cannot pass to the new master's lobby", e->h.peer);
+	return false;
 }
 
 /* Bounded: senders that are themselves stopping may still be sending. */

@@ -9,7 +9,9 @@
  * closing) goes to the dispatch channel, where exactly one idle worker
  * takes it; one whose idle deadline passes gets "BYE idle timeout" (line
  * protocol), its access log line, and is closed. On the lifeline's EOF
- * (the master stops) every parked line client gets "BYE shutting down".
+ * (the master stops) every parked line client gets "BYE shutting down";
+ * on SIGUSR2 (a binary upgrade: a new master serves, with the same
+ * channels) they go back into the intake, for the new master's lobby.
  *
  * Like worker/, it never includes server/ headers and never uses
  * libevent: what it needs arrives in a lobby_env. This header is all the
@@ -30,6 +32,7 @@ struct lobby_env {
 	int			 report_fd;	/* its pipe to the master */
 	int			 intake;	/* receives connections to park */
 	int			 dispatch;	/* sends woken ones to workers */
+	int			 forward;	/* the intake's sending end */
 	int			 access_fd;	/* access log, or -1 */
 	const char		*access_log;	/* its path, reopened on SIGUSR1 */
 	const struct creds	*creds;		/* who to become */

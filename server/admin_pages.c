@@ -40,7 +40,7 @@ static const struct {
 	{ "reload", STOP_RELOAD },
 	{ "recycle", STOP_RECYCLED },
 	{ "shrink", STOP_RETIRED },
-	{ "shutdown", STOP_SHUTDOWN },
+	{ "upgrade", STOP_SHUTDOWN },	/* a stop hands over only then */
 };
 #define NHANDOFF_REASONS (sizeof(handoff_reasons) / sizeof(handoff_reasons[0]))
 

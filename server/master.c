@@ -429,10 +429,15 @@ drain_all(struct master *m, const char *why, enum master_phase phase)
 	 * interrupts one blocked reading an idle client (see worker/conn.h).
 	 * The EOF comes first: a worker woken by the signal looks at the
 	 * lifeline to tell a stop (goodbye) from its own drain (hand over).
+	 * After an upgrade there is no EOF: the new master shares our
+	 * connection channels, so every worker drains by handing over, and
+	 * the lobby (SIGUSR2) passes what it holds to the new one.
 	 */
-	hub_close_lifeline(m);
+	if (phase != PHASE_HANDOVER)
+		hub_close_lifeline(m);
 	supervise_shutdown(&m->sup, SIGTERM);
-	parking_shutdown(&m->parking, SIGTERM);
+	parking_shutdown(&m->parking, phase == PHASE_HANDOVER ? SIGUSR2 :
+	    SIGTERM);
 	/* Stop accepting: once the workers close theirs too, new connections
 	 * are refused rather than queued until the grace period ends. */
 	listeners_close(&m->core);

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -105,6 +106,8 @@ fd_limit_check(const struct conf *conf, char *err, size_t errlen)
 	return 0;
 }
 
+static int	 adopt_channels(struct master *);
+
 /* The loop, its signals and timers, and the lifeline. */
 static int
 init_loop(struct master *m)
@@ -133,12 +136,56 @@ init_loop(struct master *m)
 		log_error("pipe2 for the lifeline");
 		return -1;
 	}
+	if (adopt_channels(m) == 0)
+		return 0;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
 	    m->core.intake) == -1 || socketpair(AF_UNIX, SOCK_SEQPACKET |
 	    SOCK_CLOEXEC, 0, m->core.dispatch) == -1) {
 		log_error("socketpair for the connection channels");
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * After a binary upgrade: the old master's connection channels
+ * (FORKLINE_UPGRADE_CHANNELS, set by its upgrade child), so that the
+ * connections its lobby holds and its draining workers pass on come to
+ * us. 0 when adopted; -1 (logged if something was wrong) to make new
+ * ones.
+ */
+static int
+adopt_channels(struct master *m)
+{
+	const char *env = getenv("FORKLINE_UPGRADE_CHANNELS");
+	int fd[4], i, type, domain;
+	socklen_t len;
+
+	if (env == NULL)
+		return -1;
+	if (sscanf(env, "%d,%d,%d,%d", &fd[0], &fd[1], &fd[2], &fd[3]) != 4) {
+		log_warnx("upgrade: FORKLINE_UPGRADE_CHANNELS='%s' is not four "
+		    "fds; making new channels", env);
+		unsetenv("FORKLINE_UPGRADE_CHANNELS");
+		return -1;
+	}
+	unsetenv("FORKLINE_UPGRADE_CHANNELS");
+	for (i = 0; i < 4; i++) {
+		len = sizeof(type);
+		if (getsockopt(fd[i], SOL_SOCKET, SO_TYPE, &type, &len) == -1 ||
+		    type != SOCK_SEQPACKET || getsockopt(fd[i], SOL_SOCKET,
+		    SO_DOMAIN, &domain, &len) == -1 || domain != AF_UNIX ||
+		    fcntl(fd[i], F_SETFD, FD_CLOEXEC) == -1) {
+			log_warnx("upgrade: fd %d from the old master is not a "
+			    "connection channel; making new channels", fd[i]);
+			return -1;
+		}
+	}
+	m->core.intake[0] = fd[0];
+	m->core.intake[1] = fd[1];
+	m->core.dispatch[0] = fd[2];
+	m->core.dispatch[1] = fd[3];
+	log_info("upgrade: sharing the old master's connection channels");
 	return 0;
 }
 

@@ -39,6 +39,7 @@ lobby_child(int report_fd, void *arg)
 		.report_fd = report_fd,
 		.intake = core->intake[0],
 		.dispatch = core->dispatch[0],
+		.forward = core->intake[1],
 		.access_fd = core->access_fd,
 		.access_log = core->conf.access_log,
 		.creds = &core->creds,
@@ -54,7 +55,7 @@ int
 parking_start(struct parking *p)
 {
 	const struct core *core = p->core;
-	int keep[5], n = 0;
+	int keep[6], n = 0;
 	struct future_spec spec = {
 		.type = FUTURE_RECORDS,
 		.record_size = sizeof(struct lobby_report),
@@ -67,6 +68,7 @@ parking_start(struct parking *p)
 	keep[n++] = core->lifeline[0];
 	keep[n++] = core->intake[0];
 	keep[n++] = core->dispatch[0];
+	keep[n++] = core->intake[1];
 	if (core->access_fd != -1)
 		keep[n++] = core->access_fd;
 	if (log_fd() != -1)

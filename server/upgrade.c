@@ -60,7 +60,8 @@ upgrade_child(int pipe_fd, void *arg)
 	const struct upgrade *up = h->up;
 	const struct core *core = up->core;
 	int high[CONF_LISTEN_MAX], i, n = core->nlisteners, base = 100;
-	int admin_fd = -1;
+	int admin_fd = -1, ch[4], next;
+	char chans[64];
 
 	for (i = 0; i < n; i++)
 		if ((high[i] = fcntl(core->listeners[i].fd, F_DUPFD_CLOEXEC,
@@ -71,6 +72,13 @@ upgrade_child(int pipe_fd, void *arg)
 	if (h->admin_fd != -1 && (admin_fd = fcntl(h->admin_fd,
 	    F_DUPFD_CLOEXEC, base)) == -1)
 		_exit(EX_OSERR);
+	ch[0] = core->intake[0];
+	ch[1] = core->intake[1];
+	ch[2] = core->dispatch[0];
+	ch[3] = core->dispatch[1];
+	for (i = 0; i < 4; i++)
+		if ((ch[i] = fcntl(ch[i], F_DUPFD_CLOEXEC, base)) == -1)
+			_exit(EX_OSERR);
 	for (i = 0; i < n; i++)
 		if (move_fd(high[i], 3 + i) == -1)
 			_exit(EX_OSERR);
@@ -81,6 +89,15 @@ upgrade_child(int pipe_fd, void *arg)
 			_exit(EX_OSERR);
 		setenv_int("FORKLINE_UPGRADE_ADMIN_FD", 4 + n);
 	}
+	/* The connection channels, so that parked and drained connections
+	 * pass to the new master's lobby and workers. */
+	next = 5 + n;
+	for (i = 0; i < 4; i++)
+		if (move_fd(ch[i], next + i) == -1)
+			_exit(EX_OSERR);
+	snprintf(chans, sizeof(chans), "%d,%d,%d,%d", next, next + 1,
+	    next + 2, next + 3);
+	setenv("FORKLINE_UPGRADE_CHANNELS", chans, 1);
 	setenv_int("LISTEN_FDS", n);
 	setenv_int("LISTEN_PID", (long)getpid());
 	unsetenv("LISTEN_FDNAMES");
@@ -106,13 +123,17 @@ upgrade_start(struct upgrade *up, int admin_fd, char *err, size_t errlen)
 		.on_done = on_upgrade_done,
 		.arg = up,
 	};
-	int keep[CONF_LISTEN_MAX + 1], i;
+	int keep[CONF_LISTEN_MAX + 5], i;
 	struct timeval tv;
 
 	for (i = 0; i < core->nlisteners; i++)
 		keep[i] = core->listeners[i].fd;
 	if (admin_fd != -1)
 		keep[i++] = admin_fd;
+	keep[i++] = core->intake[0];
+	keep[i++] = core->intake[1];
+	keep[i++] = core->dispatch[0];
+	keep[i++] = core->dispatch[1];
 	spec.keep_fds = keep;
 	spec.nkeep = i;
 	log_info("SIGUSR2: starting %s as the new master", up->exe);
