@@ -1057,7 +1057,7 @@ START_TEST(test_shipped_example_uncommented)
 	unlink(tmpl);
 	ck_assert_msg(rc == 0, "%s", err);
 	/* Every key of the table is documented in the example. */
-	ck_assert_int_eq(nkeys, 46);
+	ck_assert_int_eq(nkeys, 48);
 	assert_conf_equal(&conf, &def);
 }
 END_TEST
