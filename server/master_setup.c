@@ -254,11 +254,12 @@ init_modules(struct master *m)
 	}
 	reload_init(&m->reload, &m->core, m->news_ev);
 	parking_init(&m->parking, &m->core);
-	m->admin.parking = m->sd.parking = &m->parking;
 	if (sd_init(&m->sd, &m->core, &m->sup, m->live) == -1) {
 		log_errorx("cannot create the service manager timers");
 		return -1;
 	}
+	/* After their set-up, which clears them. */
+	m->admin.parking = m->sd.parking = &m->parking;
 	return 0;
 }
 

@@ -80,6 +80,11 @@ proto_echo_serve(struct conn *c)
 
 	deadline = c->arrived != NULL ? c->arrived->idle_deadline_ms :
 	    last + conf->idle_timeout_ms;
+	/* From a line worker before a reload changed the protocol: the bytes
+	 * of its partial request are the first to echo. */
+	if (c->arrived != NULL && c->arrived->partial_len > 0 &&
+	    conn_write(c, c->arrived_partial, c->arrived->partial_len) == -1)
+		return PROTO_END_ERROR;
 	for (;;) {
 		if (park_failed)
 			c->park_at_ms = 0;
