@@ -140,6 +140,13 @@ handoff_recv(int sock, struct handoff *h, void *partial, int *fd,
 		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
 	*why = NULL;
 	cm = CMSG_FIRSTHDR(&mh);
+	/* Nothing at all: every sender has closed its end (an empty
+	 * message, which handoff_send never sends, reads the same). One
+	 * with a socket is a malformed message and is dropped below. */
+	if (n == 0 && cm == NULL && !(mh.msg_flags & MSG_CTRUNC)) {
+		errno = EPIPE;
+		return -1;
+	}
 	if (mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC))
 		*why = "truncated";
 	else if (cm == NULL || cm->cmsg_level != SOL_SOCKET ||

@@ -93,7 +93,10 @@ int	 handoff_send(int sock, int fd, struct handoff *h, const void *partial);
  * (room for HANDOFF_PARTIAL_MAX) its partial request; 0: nothing there
  * (another process took it); -1: a message was dropped or receiving
  * failed, with errno set (EBADMSG: malformed or truncated, and any
- * socket it carried was closed) and *why when it is EBADMSG.
+ * socket it carried was closed; EPIPE: a read of 0 bytes, which on a
+ * SOCK_SEQPACKET socket means every sender has closed the other end and
+ * each later read gives the same, or someone sent an empty message,
+ * which handoff_send never does) and *why when it is EBADMSG.
  */
 int	 handoff_recv(int sock, struct handoff *h, void *partial, int *fd,
 	    const char **why);

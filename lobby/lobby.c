@@ -379,8 +379,8 @@ on_event(const struct epoll_event *ev)
 
 /*
  * A hang-up means every sender has closed the other end: after that each
- * receive returns an empty message, which handoff_recv cannot tell from
- * a malformed one, so the intake is dropped rather than read forever.
+ * receive reads 0 bytes (handoff_recv: -1, EPIPE) and the socket stays
+ * readable, so the intake is dropped rather than read forever.
  */
 static void
 on_intake(uint32_t events)
@@ -780,7 +780,7 @@ stop_drain_intake(void)
 	for (n = 0; n < self.table.max; n++) {
 		if (handoff_recv(self.env->intake, &h, partial, &fd,
 		    &why) != 1)
-			return;	/* empty, or closed: an empty message */
+			return;	/* empty, or closed (EPIPE) */
 		self.report.received++;
 		goodbye(fd, &h, "shutting down", true);
 	}

@@ -568,6 +568,67 @@ START_TEST(test_send_full)
 }
 END_TEST
 
+/*
+ * Every sender closed: what was queued still arrives, then each read is
+ * of 0 bytes, which is EPIPE, not a malformed message.
+ */
+START_TEST(test_recv_peer_closed)
+{
+	struct handoff h, got;
+	const char *why = NULL;
+	int sv[2], p[2], fd = -1, before;
+
+	seqpair(sv);
+	nonblocking_pipe(p);
+	good_header(&h);
+	ck_assert_int_eq(handoff_send(sv[0], p[1], &h, NULL), 0);
+	close(p[1]);
+	close(sv[0]);
+
+	ck_assert_int_eq(handoff_recv(sv[1], &got, partial, &fd, &why), 1);
+	close(fd);
+	expect_eof(p[0]);
+	before = count_fds();
+	errno = 0;
+	ck_assert_int_eq(handoff_recv(sv[1], &got, partial, &fd, &why), -1);
+	ck_assert_int_eq(errno, EPIPE);
+	/* And again: a closed channel stays closed. */
+	errno = 0;
+	ck_assert_int_eq(handoff_recv(sv[1], &got, partial, &fd, &why), -1);
+	ck_assert_int_eq(errno, EPIPE);
+	ck_assert_int_eq(count_fds(), before);
+	close(p[0]);
+	close(sv[1]);
+}
+END_TEST
+
+/* An empty message with a socket is malformed: dropped, socket closed. */
+START_TEST(test_recv_empty_with_fd)
+{
+	struct handoff got;
+	const char *why = NULL;
+	int sv[2], p[2], fd = -1, before;
+
+	seqpair(sv);
+	nonblocking_pipe(p);
+	ck_assert_int_eq(send_raw(sv[0], "", 0, &p[1], 1), 0);
+	close(p[1]);
+	before = count_fds();
+	errno = 0;
+	ck_assert_int_eq(handoff_recv(sv[1], &got, partial, &fd, &why), -1);
+	ck_assert_int_eq(errno, EBADMSG);
+	ck_assert_ptr_nonnull(why);
+	ck_assert_str_eq(why, "shorter than a header");
+	ck_assert_int_eq(count_fds(), before);
+	expect_eof(p[0]);
+	/* The sender is still there: nothing more, not EPIPE. */
+	ck_assert_int_eq(handoff_recv(sv[1], &got, partial, &fd, &why), 0);
+	close(p[0]);
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
 static Suite *
 handoff_suite(void)
 {
@@ -591,6 +652,8 @@ handoff_suite(void)
 	tcase_add_loop_test(tc, test_recv_bad_header, 0,
 	    sizeof(bad_headers) / sizeof(bad_headers[0]));
 	tcase_add_test(tc, test_send_full);
+	tcase_add_test(tc, test_recv_peer_closed);
+	tcase_add_test(tc, test_recv_empty_with_fd);
 	suite_add_tcase(s, tc);
 	return s;
 }
