@@ -58,11 +58,13 @@ $(SAN_COMPILERS:%=check-sanitize-%): check-sanitize-%: sanitize-deps
 # some 20 times slower, so the harness's waits and Check's limits are
 # scaled (VG_SLOW).
 #
-# Left out: daemon, creds, upgrade, systemd and scaleout. Their tests read
-# process titles through ps (daemon, creds), copy FORKLINE_BIN (here a
-# script) to upgrade it (upgrade, systemd), or bound a load that memcheck
-# stretches (scaleout); they run under the sanitizers instead. So does the
-# inherited-listener test, which is check_systemd's.
+# Left out: daemon, creds, lobby, upgrade, systemd and scaleout. Their
+# tests read process titles through ps or /proc/PID/cmdline (daemon,
+# creds; lobby finds the lobby and the workers by theirs), copy
+# FORKLINE_BIN (here a script) to upgrade it (upgrade, systemd), or bound
+# a load that memcheck stretches (scaleout); they run under the
+# sanitizers instead. So does the inherited-listener test, which is
+# check_systemd's.
 VG_SUITES	 = protocol lifecycle supervise reload admin cli limits status \
 		   logs
 VG_BINS		 = $(VG_SUITES:%=$(BUILD)/tests/integration/check_%)
