@@ -71,6 +71,7 @@ static void	 check_recycle(void);
 static bool	 at_limit(void);
 static void	 serve_queued_then_close(void);
 static void	 close_listeners(void);
+static void	 pass_woken_then_close(void);
 static void	 setup_process(const struct worker_env *);
 static void	 setup_signals(void);
 static int	 setup_epoll(const struct worker_env *);
@@ -118,6 +119,32 @@ serve_queued_then_close(void)
 	if (served > 0)
 		log_debug("served %d queued connection%s while stopping",
 		    served, served == 1 ? "" : "s");
+}
+
+/*
+ * Draining alone: the stop may have come as this worker was woken for a
+ * connection or a dispatch message, and EPOLLEXCLUSIVE wakes no other
+ * worker for it, so it would wait until the next one came. Take one of
+ * each that is there: serve() answers what it has sent and hands it on
+ * at once (this worker is stopping), which wakes another worker.
+ */
+static void
+pass_woken_then_close(void)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int i, fd;
+
+	if (self.env->dispatch != -1)
+		take_one();
+	for (i = 0; i < self.env->nlisteners; i++) {
+		len = sizeof(ss);
+		fd = accept4(self.env->listeners[i], (struct sockaddr *)&ss,
+		    &len, SOCK_CLOEXEC);
+		if (fd != -1)
+			serve(fd, &ss, len, NULL, NULL);
+	}
+	close_listeners();
 }
 
 /*
@@ -632,7 +659,7 @@ worker_main(const struct worker_env *env)
 	if (stop_final())
 		serve_queued_then_close();
 	else
-		close_listeners();
+		pass_woken_then_close();
 	log_debug("stopping after %llu connections",
 	    (unsigned long long)self.stats.connections);
 	exit(0);

@@ -78,8 +78,9 @@ lobby_found(void *arg)
 	struct lobby_wait	*w = arg;
 	pid_t			 pid;
 
-	if (children_titled(w->s, LOBBY_TITLE, &pid, 1) != 1 ||
-	    pid == w->not)
+	/* ps_children leaves the lobby out: ps_lobby finds it. */
+	pid = ps_lobby(w->s->pid);
+	if (pid == 0 || pid == w->not || !ps_alive(pid))
 		return false;
 	w->pid = pid;
 	return true;
