@@ -68,6 +68,7 @@ struct core {
 	 */
 	int			 intake[2];
 	int			 dispatch[2];
+	bool			 channels_adopted;	/* from an old master */
 	struct creds		 creds;		/* who workers run as */
 	int			 access_fd;	/* -1: no access log */
 

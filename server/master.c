@@ -417,6 +417,9 @@ drain_all(struct master *m, const char *why, enum master_phase phase)
 {
 	int64_t grace = m->core.conf.grace_period_ms;
 	int n = supervise_alive(&m->sup);
+	/* A new master that shares our channels takes our connections. */
+	bool handover = phase == PHASE_HANDOVER &&
+	    upgrade_shares_channels(&m->upgrade);
 	struct timeval tv;
 
 	if (core_stopping(&m->core))
@@ -429,15 +432,14 @@ drain_all(struct master *m, const char *why, enum master_phase phase)
 	 * interrupts one blocked reading an idle client (see worker/conn.h).
 	 * The EOF comes first: a worker woken by the signal looks at the
 	 * lifeline to tell a stop (goodbye) from its own drain (hand over).
-	 * After an upgrade there is no EOF: the new master shares our
-	 * connection channels, so every worker drains by handing over, and
-	 * the lobby (SIGUSR2) passes what it holds to the new one.
+	 * After an upgrade to a master that shares our connection channels
+	 * there is no EOF: every worker drains by handing over, and the
+	 * lobby (SIGUSR2) passes what it holds to the new one.
 	 */
-	if (phase != PHASE_HANDOVER)
+	if (!handover)
 		hub_close_lifeline(m);
 	supervise_shutdown(&m->sup, SIGTERM);
-	parking_shutdown(&m->parking, phase == PHASE_HANDOVER ? SIGUSR2 :
-	    SIGTERM);
+	parking_shutdown(&m->parking, handover ? SIGUSR2 : SIGTERM);
 	/* Stop accepting: once the workers close theirs too, new connections
 	 * are refused rather than queued until the grace period ends. */
 	listeners_close(&m->core);

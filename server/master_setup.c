@@ -185,6 +185,7 @@ adopt_channels(struct master *m)
 	m->core.intake[1] = fd[1];
 	m->core.dispatch[0] = fd[2];
 	m->core.dispatch[1] = fd[3];
+	m->core.channels_adopted = true;
 	log_info("upgrade: sharing the old master's connection channels");
 	return 0;
 }

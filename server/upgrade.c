@@ -15,6 +15,10 @@
 #include "server/upgrade.h"
 
 #define READY_WORD	"ready\n"
+/* Before it, from a new master that took our connection channels: an
+ * older forkline writes only READY_WORD, and would leave what we hand
+ * over unread. */
+#define SHARED_WORD	"channels\n"
 
 struct handoff {
 	const struct upgrade	*up;
@@ -286,6 +290,14 @@ upgrade_init(struct upgrade *up, const struct core *core, struct event *wake,
 	return old;
 }
 
+bool
+upgrade_shares_channels(const struct upgrade *up)
+{
+	const char *out = future_output(&up->child, NULL);
+
+	return out != NULL && strstr(out, SHARED_WORD) != NULL;
+}
+
 /* Safe on an upgrade never set up (the master failed before). */
 void
 upgrade_free(struct upgrade *up)
@@ -303,11 +315,13 @@ void
 upgrade_announce(struct upgrade *up)
 {
 	ssize_t n;
+	const char *word = up->core->channels_adopted ? SHARED_WORD READY_WORD :
+	    READY_WORD;
 
 	if (up->announce_fd == -1)
 		return;
-	n = write(up->announce_fd, READY_WORD, strlen(READY_WORD));
-	if (n != (ssize_t)strlen(READY_WORD))
+	n = write(up->announce_fd, word, strlen(word));
+	if (n != (ssize_t)strlen(word))
 		log_warn("upgrade: telling the old master we are ready");
 	close(up->announce_fd);
 	up->announce_fd = -1;

@@ -62,4 +62,8 @@ void	 upgrade_tick(struct upgrade *up);
 /* In a new master, once its workers serve: tell the old one. */
 void	 upgrade_announce(struct upgrade *up);
 
+/* The new master said it took our connection channels: our workers and
+ * lobby may hand connections over to it. */
+bool	 upgrade_shares_channels(const struct upgrade *up);
+
 #endif
