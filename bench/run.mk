@@ -68,3 +68,15 @@ bench-syscalls:
 bench-faults:
 	$(MAKE) bin/forkline bin/forkline-bench
 	bench/faults $(FAULTS_ARGS)
+
+# Parking idle connections in the lobby (bench/lobby): the cost of a park
+# and a wake-up, the rr cells with parking on and off, 2000 idle
+# connections on 4 workers, an open loop of 1000 connections (and redis,
+# when installed), and 50 000 connections on 16 workers when the file
+# limit allows. A few minutes. LOBBY_ARGS='--only parking,idle --conns 100'.
+.PHONY: bench-lobby
+
+bench-lobby:
+	scripts/install-deps --bench
+	$(MAKE) bin/forkline bin/forkline-bench
+	bench/lobby $(LOBBY_ARGS)
