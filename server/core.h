@@ -21,6 +21,7 @@
 
 struct board;
 struct event_base;
+struct idle_board;
 
 /*
  * The master's phase, one at a time. SIGHUP and SIGUSR2 move it out of
@@ -76,6 +77,9 @@ struct core {
 	 * or seed_chosen (picked at start) when the key is 0. */
 	struct board		*board;
 	int			 seed_chosen;
+
+	/* How many workers wait for a connection (common/idle.h). */
+	struct idle_board	*idle;
 };
 
 static inline bool

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/board.h"
+#include "common/idle.h"
 #include "common/log.h"
 #include "common/proc.h"
 #include "server/daemon.h"
@@ -274,6 +275,10 @@ init_faults(struct master *m)
 {
 	uint32_t r;
 
+	if ((m->core.idle = idle_create(SLOTS_MAX + 1)) == NULL) {
+		log_error("mapping the shared count of idle workers");
+		return -1;
+	}
 	if ((m->core.board = board_create()) == NULL) {
 		log_error("mapping the shared page for [faults]");
 		return -1;
@@ -292,6 +297,7 @@ master_free(struct master *m)
 	int i;
 
 	board_destroy(m->core.board);
+	idle_destroy(m->core.idle);
 	parking_free(&m->parking);
 	sd_free(&m->sd);
 	reload_free(&m->reload);

@@ -16,6 +16,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "common/idle.h"
 #include "common/log.h"
 #include "common/proc.h"
 #include "server/supervise_slots.h"
@@ -113,6 +114,7 @@ worker_child(int report_fd, void *arg)
 		.access_fd = core->access_fd,
 		.creds = &core->creds,
 		.board = core->board,
+		.idle = core->idle,
 		.slot = s->num,
 		.start = s->starts,
 		.generation = s->generation,
@@ -559,6 +561,9 @@ act_exit(struct supervisor *sup, struct slot *s, enum stop_reason why)
 	 * keeps the log from growing a line per death.
 	 */
 	bool served = s->ready_ms != 0 && s->last.connections > 0;
+
+	/* A worker that died waiting cannot count itself out. */
+	idle_leave(sup->core->idle, (size_t)s->num);
 	bool replace = s->stop == STOP_NONE && slots_running(sup) &&
 	    s->generation == sup->core->generation;
 

@@ -11,6 +11,7 @@
 
 #include "common/log.h"
 #include "common/proc.h"
+#include "common/idle.h"
 #include "worker/conn.h"
 #include "worker/report.h"
 #include "worker/stop.h"
@@ -145,8 +146,9 @@ wait_or_park(struct conn *c, int64_t timeout_ms)
 	int64_t left = c->park_at_ms - now_ms();
 	int i, n, nfds = 2;
 
-	if (left <= 0)
-		return CONN_IDLE;
+	/* Past park_at_ms, still look once: bytes there are a request. */
+	if (left < 0)
+		left = 0;
 	if (left > timeout_ms)
 		left = timeout_ms;
 	left = report_cap_wait(left);
@@ -170,14 +172,16 @@ wait_or_park(struct conn *c, int64_t timeout_ms)
 	for (i = 2; i < nfds; i++)
 		if (pfd[i].revents != 0)
 			return CONN_IDLE;
-	return CONN_TIMEOUT;
+	return now_ms() >= c->park_at_ms ? CONN_IDLE : CONN_TIMEOUT;
 }
 
 /*
  * The first wait is one blocking recv slice: the next request comes
  * within it in the common case, for one system call. Past that the wait
  * is in ppoll, up to a heartbeat at a time, and a connection that may
- * park also watches for other clients waiting (wait_or_park).
+ * park also watches for other clients waiting (wait_or_park). When no
+ * worker is idle, a connection that may park waits that way from the
+ * start: another client may be waiting for this worker already.
  */
 enum conn_event
 conn_receive(struct conn *c, void *buf, size_t len, int64_t deadline_ms,
@@ -195,6 +199,10 @@ conn_receive(struct conn *c, void *buf, size_t len, int64_t deadline_ms,
 		left = deadline_ms - now_ms();
 		if (left <= 0)
 			return CONN_TIMEOUT;
+		/* No worker waits: others may need this one, watch for them
+		 * from the start. */
+		if (!sliced && c->park_at_ms != 0 && idle_none(c->env->idle))
+			sliced = true;
 		if (sliced)
 			ev = c->park_at_ms != 0 ? wait_or_park(c, left) :
 			    conn_wait_readable(c, left);

@@ -73,7 +73,7 @@ enum proto_end
 proto_echo_serve(struct conn *c)
 {
 	const struct conf *conf = c->env->conf;
-	int64_t last = now_ms(), deadline;
+	int64_t last = now_ms(), deadline, arrived = last;
 	bool park_failed = false;
 	enum proto_end end;
 	size_t n;
@@ -89,7 +89,9 @@ proto_echo_serve(struct conn *c)
 		if (park_failed)
 			c->park_at_ms = 0;
 		else
-			handover_arm_park(c, deadline - conf->idle_timeout_ms);
+			handover_arm_park(c, deadline - conf->idle_timeout_ms >
+			    arrived ? deadline - conf->idle_timeout_ms :
+			    arrived);
 		switch (conn_receive(c, echo_buf, ECHO_CHUNK, deadline, &n)) {
 		case CONN_READABLE:
 			break;

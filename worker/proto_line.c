@@ -53,6 +53,7 @@ struct session {
 	bool		 crlf;		/* the last request's line ending */
 	bool		 stop_seen;	/* a stop came; answering what is in */
 	bool		 park_failed;	/* not again until the next request */
+	int64_t		 arrived_ms;	/* handed over to us then; else 0 */
 	enum proto_end	 end;		/* why it ended, once it has */
 };
 
@@ -382,12 +383,17 @@ answer_buffered(struct session *s)
 static bool
 receive_more(struct session *s)
 {
+	int64_t last;
 	size_t avail, got = 0;
 	char *space = linebuf_space(&inbuf, &avail);
 	ssize_t n;
 
+	/* Quiet since its last request, or since it came here. */
+	last = s->idle_deadline - s->idle_timeout_ms;
+	if (last < s->arrived_ms)
+		last = s->arrived_ms;
 	if (linebuf_pending(&inbuf) == 0 && !s->park_failed && !s->stop_seen)
-		handover_arm_park(s->c, s->idle_deadline - s->idle_timeout_ms);
+		handover_arm_park(s->c, last);
 	else
 		s->c->park_at_ms = 0;
 	switch (conn_receive(s->c, space, avail, s->idle_deadline, &got)) {
@@ -461,6 +467,7 @@ resume(struct session *s)
 
 	s->crlf = (h->flags & HANDOFF_CRLF) != 0;
 	s->idle_deadline = h->idle_deadline_ms;
+	s->arrived_ms = now_ms();
 	/* A smaller max_line since: what fits, and the line is too long. */
 	if (avail > h->partial_len)
 		avail = h->partial_len;

@@ -636,8 +636,10 @@ worker_main(const struct worker_env *env)
 			continue;
 		}
 		report_tick();
+		idle_enter(env->idle, (size_t)env->slot);
 		n = epoll_pwait(ep, events, CONF_LISTEN_MAX + 1,
 		    (int)report_due_in(), &self.wait_mask);
+		idle_leave(env->idle, (size_t)env->slot);
 		if (n == -1) {
 			if (errno != EINTR)
 				fatal(EX_OSERR, "epoll_pwait");

@@ -12,6 +12,7 @@
 
 #include "common/board.h"
 #include "common/creds.h"
+#include "common/idle.h"
 #include "conf/config.h"
 
 /* What the master hands a new worker. */
@@ -27,6 +28,7 @@ struct worker_env {
 	int			 access_fd;	/* access log, or -1 */
 	const struct creds	*creds;		/* who to become */
 	const struct board	*board;		/* [faults] now (struct conf_faults) */
+	struct idle_board	*idle;		/* workers waiting (common/idle.h) */
 	int			 slot;		/* 1..N, stable across restarts */
 	unsigned		 start;		/* the slot's n-th worker, from 1 */
 	unsigned		 generation;
