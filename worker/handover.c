@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "common/proc.h"
 #include "worker/handover.h"
+#include "worker/report.h"
 #include "worker/stop.h"
 #include "worker/worker.h"
 
@@ -34,9 +35,11 @@ handover_on_drain(const struct conn *c)
 bool
 handover_at_limit(const struct conn *c)
 {
-	return c->recycle_after > 0 &&
-	    c->stats->requests >= c->recycle_after &&
-	    handover_on_drain(c);
+	size_t max_rss = c->env->conf->max_rss;
+
+	return ((c->recycle_after > 0 &&
+	    c->stats->requests >= c->recycle_after) || (max_rss > 0 &&
+	    report_max_rss_kb() * 1024 > max_rss)) && handover_on_drain(c);
 }
 
 static void

@@ -40,9 +40,10 @@ int	 handover_pass(struct conn *c, enum handoff_reason why,
 	    const struct handover_state *st);
 
 /*
- * The worker reached max_requests: true when c is to move on now, so
- * that no request beyond the limit is served here (a connection that
- * never ends included). False when it cannot move (handover_on_drain).
+ * The worker reached max_requests, or max_rss as of its last report:
+ * true when c is to move on now, so that no request beyond the limit is
+ * served here (a connection that never ends included). False when it
+ * cannot move (handover_on_drain).
  */
 bool	 handover_at_limit(const struct conn *c);
 

@@ -176,6 +176,12 @@ report_now(void)
 		report_send();
 }
 
+uint64_t
+report_max_rss_kb(void)
+{
+	return current.max_rss_kb;
+}
+
 void
 report_tick(void)
 {

@@ -75,4 +75,7 @@ struct report_plan report_decide(const struct report_timing *t,
 		    enum health_state from, enum health_state to,
 		    int64_t now_ms);
 
+/* Peak RSS as of the last report (a heartbeat at most ago), in kB. */
+uint64_t report_max_rss_kb(void);
+
 #endif

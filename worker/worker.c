@@ -575,12 +575,18 @@ serve(int fd, const struct sockaddr_storage *ss, socklen_t len,
 	    ended_ms);
 }
 
-/* Past max_requests, with connections able to move (handover.h). */
+/* Past max_requests or max_rss (as of the last report), with connections
+ * able to move (handover.h). */
 static bool
 at_limit(void)
 {
-	return self.recycle_after > 0 && self.env->pass != -1 &&
-	    self.stats.requests >= self.recycle_after;
+	size_t max_rss = self.env->conf->max_rss;
+
+	/* Over max_rss, after one request at least: a worker that starts
+	 * over it still serves before it is replaced. */
+	return self.env->pass != -1 && ((self.recycle_after > 0 &&
+	    self.stats.requests >= self.recycle_after) || (max_rss > 0 &&
+	    self.stats.requests > 0 && report_max_rss_kb() * 1024 > max_rss));
 }
 
 /*
@@ -632,6 +638,7 @@ worker_main(const struct worker_env *env)
 		 * serves.
 		 */
 		if (at_limit()) {
+			check_recycle();	/* asked once, then no-op */
 			pause_accepting(ACCEPT_PAUSE_MS);
 			continue;
 		}

@@ -80,8 +80,10 @@ journal_count() { journal "$1" | grep -F -c -- "$2"; }
 
 ping_ok() { $CLIENT ping "${1:-$ADDR}"; }
 
-# The master's workers, one pid a line.
-workers_of() { ps -o pid= --ppid "$1" | tr -d ' '; }
+# The master's workers, one pid a line (its lobby names itself
+# forkline-lobby), and its lobby.
+workers_of() { ps -o pid=,comm= --ppid "$1" | grep -v ' forkline-lobby$' | sed 's/^ *\([0-9]*\).*/\1/'; }
+lobby_of() { ps -o pid=,comm= --ppid "$1" | grep ' forkline-lobby$' | sed 's/^ *\([0-9]*\).*/\1/'; }
 nworkers() { workers_of "$1" | grep -c .; }
 
 # status_field PID FIELD: FIELD's value in /proc/PID/status.

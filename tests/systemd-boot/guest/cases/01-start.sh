@@ -30,7 +30,7 @@ check "\"ready: 4 workers serving\" (line ${ready:-none}) before \"Started\" (li
 status=$(prop forkline StatusText)
 say "StatusText=$status"
 check "StatusText is forkline's STATUS= line" sh -c "echo '$status' | grep -Eqx \
-    '[0-9]+ workers \([0-9]+ busy, [0-9]+ idle\), [0-9]+ connections, [0-9]+ req/s, [0-9]+ restarts'"
+    '[0-9]+ workers \([0-9]+ busy, [0-9]+ idle\), [0-9]+ connections, [0-9]+ parked, [0-9]+ req/s, [0-9]+ restarts'"
 
 uid=$(prop forkline UID)
 mp=$(prop forkline MainPID)

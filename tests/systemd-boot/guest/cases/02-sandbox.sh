@@ -23,7 +23,10 @@ check "systemctl start forkline" systemctl start forkline
 mp=$(prop forkline MainPID)
 uid=$(prop forkline UID)
 w=$(workers_of "$mp" | head -n 1)
-for pid in "$mp" "$w"; do
+lobby=$(lobby_of "$mp")
+check "the master has a lobby" [ -n "$lobby" ]
+check "the lobby runs as the service's user" [ "$(status_field "$lobby" Uid | cut -f1)" = "$uid" ]
+for pid in "$mp" "$w" "$lobby"; do
 	grep -E '^(Uid|NoNewPrivs|Seccomp|CapInh|CapPrm|CapEff|CapBnd|CapAmb):' "/proc/$pid/status"
 	check "pid $pid: NoNewPrivs 1" [ "$(status_field "$pid" NoNewPrivs)" = 1 ]
 	check "pid $pid: Seccomp 2 (a filter)" [ "$(status_field "$pid" Seccomp)" = 2 ]

@@ -35,5 +35,6 @@ sleep 1		# the new master's workers serve the load
 load_end upgrade
 check "the load ran ($ok requests)" [ "$ok" -gt 0 ]
 check "no request failed ($failed failed, $refused refused)" all '[ "$failed" = 0 ]' '[ "$refused" = 0 ]'
+check "no client saw a goodbye: $byes BYE (the new master took the connections)" [ "$byes" = 0 ]
 check "still active" is_prop forkline ActiveState active
 check "serving" ping_ok
