@@ -202,6 +202,21 @@ log_reopen(void)
 }
 
 int
+log_reopen_at(int fd, const char *path)
+{
+	int nfd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+
+	if (nfd == -1)
+		return -1;
+	if (dup2(nfd, fd) == -1) {
+		close(nfd);
+		return -1;
+	}
+	close(nfd);
+	return 0;
+}
+
+int
 log_fd(void)
 {
 	return target == TARGET_FILE ? log_file : -1;

@@ -43,6 +43,13 @@ void	 log_mirror_stderr(bool on);
 /* Reopen a file target (after logrotate moved it). 0, or -1 with errno. */
 int	 log_reopen(void);
 
+/*
+ * A child's own log file (the access log) after a rotation: open path
+ * again (appending, not through a symlink) onto fd, whose number its
+ * writers keep. -1 with errno set; fd is then untouched.
+ */
+int	 log_reopen_at(int fd, const char *path);
+
 /* The file target's fd, for the keep list of a forked worker; else -1. */
 int	 log_fd(void);
 

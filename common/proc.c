@@ -127,6 +127,20 @@ signals_reset(void)
 }
 
 void
+signals_ignore_terminal(void)
+{
+	static const int sigs[] = { SIGINT, SIGQUIT, SIGHUP, SIGPIPE };
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = SIG_IGN;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+void
 format_time(const struct timespec *ts, char *buf, size_t len)
 {
 	struct tm tm;

@@ -24,6 +24,13 @@ void	 close_fds_except(const int *keep, int nkeep);
  * all: a forked child must not run the master's handlers. */
 void	 signals_reset(void);
 
+/*
+ * A child of the master (worker, lobby): ignore SIGINT, SIGQUIT, SIGHUP
+ * and SIGPIPE. The master decides about stops, and a Ctrl-C or Ctrl-\ at
+ * the terminal reaches the whole process group, children included.
+ */
+void	 signals_ignore_terminal(void);
+
 /* "2026-11-22T13:45:01.123Z": UTC, milliseconds, sortable. */
 struct timespec;
 void	 format_time(const struct timespec *ts, char *buf, size_t len);

@@ -184,18 +184,13 @@ static void
 reopen_log_files(void)
 {
 	const char *path = self.env->access_log;
-	int fd;
 
 	reopen_flag = 0;
 	if (log_reopen() == -1)
 		log_warn("reopening the log file");
-	if (self.env->access_fd == -1 || path == NULL)
-		return;
-	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
-	if (fd == -1 || dup2(fd, self.env->access_fd) == -1)
+	if (self.env->access_fd != -1 && path != NULL &&
+	    log_reopen_at(self.env->access_fd, path) == -1)
 		log_warn("reopening the access log %s", path);
-	if (fd != -1)
-		close(fd);
 }
 
 /*
@@ -240,15 +235,9 @@ setup_signals(void)
 	struct sigaction sa;
 	sigset_t block;
 
+	signals_ignore_terminal();
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = SIG_IGN;
-	/* The master decides about stops: a Ctrl-C at the terminal reaches
-	 * the whole process group. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGQUIT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGPIPE, &sa, NULL);
 	sa.sa_handler = on_sigusr2;
 	sigaction(SIGUSR2, &sa, NULL);
 	sa.sa_handler = on_sigterm;

@@ -176,18 +176,12 @@ static void
 reopen_log_files(void)
 {
 	const char *path = self.env->conf->access_log;
-	int fd;
 
 	reopen_logs = 0;
 	if (log_reopen() == -1)
 		log_warn("reopening the log file");
-	if (access_fd == -1)
-		return;
-	fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
-	if (fd == -1 || dup2(fd, access_fd) == -1)
+	if (access_fd != -1 && log_reopen_at(access_fd, path) == -1)
 		log_warn("reopening the access log %s", path);
-	if (fd != -1)
-		close(fd);
 }
 
 /*
@@ -304,15 +298,10 @@ setup_signals(void)
 	struct sigaction sa;
 	sigset_t block;
 
+	signals_ignore_terminal();
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = SIG_IGN;
-	/* The master decides about stops: a Ctrl-C or Ctrl-\ at the terminal
-	 * reaches the whole process group, workers included. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGQUIT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGPIPE, &sa, NULL);
 	sigaction(SIGUSR2, &sa, NULL);
 	sa.sa_handler = on_sigusr1;
 	sigaction(SIGUSR1, &sa, NULL);

@@ -171,25 +171,10 @@ server_inode(int fd)
 static bool
 holds_socket(pid_t pid, unsigned long inode)
 {
-	char		 dir[64], link[64 + 256 + 8], target[128], want[64];
-	struct dirent	*d;
-	ssize_t		 n;
-	bool		 found = false;
-	DIR		*fds;
+	char	 want[64];
 
-	snprintf(dir, sizeof(dir), "/proc/%ld/fd", (long)pid);
 	snprintf(want, sizeof(want), "socket:[%lu]", inode);
-	if (inode == 0 || (fds = opendir(dir)) == NULL)
-		return false;
-	while (!found && (d = readdir(fds)) != NULL) {
-		snprintf(link, sizeof(link), "%s/%s", dir, d->d_name);
-		if ((n = readlink(link, target, sizeof(target) - 1)) <= 0)
-			continue;
-		target[n] = '\0';
-		found = strcmp(target, want) == 0;
-	}
-	closedir(fds);
-	return found;
+	return inode != 0 && ps_holds(pid, want);
 }
 
 struct parked_wait {

@@ -33,24 +33,7 @@ file_size(const char *path)
 static bool
 holds_file(pid_t pid, const char *path)
 {
-	char		 dir[64], link[PATH_LEN + 64], target[PATH_MAX];
-	struct dirent	*d;
-	ssize_t		 n;
-	bool		 found = false;
-	DIR		*fds;
-
-	snprintf(dir, sizeof(dir), "/proc/%ld/fd", (long)pid);
-	if ((fds = opendir(dir)) == NULL)
-		return false;
-	while (!found && (d = readdir(fds)) != NULL) {
-		snprintf(link, sizeof(link), "%s/%s", dir, d->d_name);
-		if ((n = readlink(link, target, sizeof(target) - 1)) <= 0)
-			continue;
-		target[n] = '\0';
-		found = strcmp(target, path) == 0;
-	}
-	closedir(fds);
-	return found;
+	return ps_holds(pid, path);
 }
 
 struct release_wait {

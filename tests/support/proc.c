@@ -2,6 +2,9 @@
  * proc: processes as /proc shows them. See proc.h.
  */
 #include <check.h>
+#include <unistd.h>
+#include <limits.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +66,29 @@ ps_children(pid_t pid, pid_t *out, int max)
 		if (!ps_is_lobby(all[i]))
 			out[n++] = all[i];
 	return n;
+}
+
+bool
+ps_holds(pid_t pid, const char *target)
+{
+	char		 dir[64], link[64 + 256 + 8], got[PATH_MAX];
+	struct dirent	*d;
+	ssize_t		 n;
+	bool		 found = false;
+	DIR		*fds;
+
+	snprintf(dir, sizeof(dir), "/proc/%ld/fd", (long)pid);
+	if ((fds = opendir(dir)) == NULL)
+		return false;
+	while (!found && (d = readdir(fds)) != NULL) {
+		snprintf(link, sizeof(link), "%s/%s", dir, d->d_name);
+		if ((n = readlink(link, got, sizeof(got) - 1)) <= 0)
+			continue;
+		got[n] = '\0';
+		found = strcmp(got, target) == 0;
+	}
+	closedir(fds);
+	return found;
 }
 
 pid_t

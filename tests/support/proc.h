@@ -39,6 +39,8 @@ int	 ps_children(pid_t pid, pid_t *out, int max);
 /* A forkline master's lobby process (lobby/lobby.h), or 0. */
 pid_t	 ps_lobby(pid_t master);
 bool	 ps_is_lobby(pid_t pid);
+/* One of pid's fds is target (a path, or "socket:[INODE]"). */
+bool	 ps_holds(pid_t pid, const char *target);
 /* argv[0] of pid (text up to the first NUL, trailing blanks cut). */
 bool	 ps_cmdline(pid_t pid, char *buf, size_t len);
 /* Wait until none of pids[0..n) is alive; assert with what otherwise. */
