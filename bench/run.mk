@@ -80,3 +80,15 @@ bench-lobby:
 	scripts/install-deps --bench
 	$(MAKE) bin/forkline bin/forkline-bench
 	bench/lobby $(LOBBY_ARGS)
+
+# Drains under persistent connections (bench/drains): a reload, a binary
+# upgrade, recycling and a shrinking pool under 32 and 256 closed-loop
+# connections that take nothing but PONG; errors and reconnects must be
+# 0 (exit status 1 otherwise). About two minutes.
+# DRAINS_ARGS='--conns 32 --events reload,upgrade'.
+.PHONY: bench-drains
+
+bench-drains:
+	scripts/install-deps --bench
+	$(MAKE) bin/forkline bin/forkline-bench
+	bench/drains $(DRAINS_ARGS)
