@@ -14,6 +14,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -29,6 +31,7 @@
 #include <unistd.h>
 
 #include "common/handoff.h"
+#include "common/idle.h"
 #include "common/health.h"
 #include "common/log.h"
 #include "common/proc.h"
@@ -78,6 +81,9 @@ struct lobby {
  * new lobby's intake before they get their goodbye. */
 #define FORWARD_MS	5000
 
+/* How often the dispatch channel's waiting count is checked (idle.h). */
+#define RESYNC_MS	100
+
 static volatile sig_atomic_t	 stop_flag;
 static volatile sig_atomic_t	 reopen_flag;
 static volatile sig_atomic_t	 handover_flag;	/* SIGUSR2 */
@@ -108,6 +114,7 @@ static int	 wait_ms(int64_t);
 static int64_t	 report_due(void);
 static void	 report_send(int64_t);
 static void	 report_tick(int64_t);
+static void	 resync_queued(int64_t);
 static void	 changed(uint64_t *);
 static noreturn void lobby_stop(void);
 static void	 on_sigusr1(int);
@@ -149,6 +156,7 @@ lobby_main(const struct lobby_env *env)
 		now = now_ms();
 		expire(now);
 		report_tick(now);
+		idle_set_parked(self.env->idle, (int32_t)self.table.used);
 	}
 	lobby_stop();
 }
@@ -528,8 +536,10 @@ flush_wake(void)
 static enum pass
 pass_on(int fd, struct handoff *h, const void *bytes)
 {
+	idle_queued(self.env->idle);
 	if (handoff_send(self.env->dispatch, fd, h, bytes) == 0)
 		return PASS_SENT;
+	idle_taken(self.env->idle);
 	if (errno == EAGAIN || errno == EWOULDBLOCK)
 		return PASS_FULL;
 	log_warn("%s: passing the connection to a worker", h->peer);
@@ -664,6 +674,26 @@ report_tick(int64_t now)
 {
 	if (now >= report_due())
 		report_send(now);
+	resync_queued(now);
+}
+
+/*
+ * The count of connections waiting on the dispatch channel is a hint
+ * (common/idle.h) that a process dying between its send and its count
+ * could leave too high: put it right, at most every RESYNC_MS, when the
+ * channel is seen empty (nothing sent on it is still unread).
+ */
+static void
+resync_queued(int64_t now)
+{
+	static int64_t last;
+	int unread;
+
+	if (now - last < RESYNC_MS)
+		return;
+	last = now;
+	if (ioctl(self.env->dispatch, SIOCOUTQ, &unread) == 0 && unread == 0)
+		idle_none_queued(self.env->idle);
 }
 
 static void

@@ -26,6 +26,7 @@
 #include <sys/types.h>
 
 #include "common/creds.h"
+#include "common/idle.h"
 
 struct lobby_env {
 	int			 lifeline;	/* read end; EOF = stop */
@@ -37,6 +38,7 @@ struct lobby_env {
 	const char		*access_log;	/* its path, reopened on SIGUSR1 */
 	const struct creds	*creds;		/* who to become */
 	size_t			 parked_max;	/* 0: from RLIMIT_NOFILE */
+	struct idle_board	*idle;		/* common/idle.h */
 	int64_t			 heartbeat_ms;	/* report at least this often */
 	pid_t			 master;
 };

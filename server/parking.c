@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "common/idle.h"
 #include "common/log.h"
 #include "common/proc.h"
 #include "lobby/lobby.h"
@@ -44,6 +45,7 @@ lobby_child(int report_fd, void *arg)
 		.access_log = core->conf.access_log,
 		.creds = &core->creds,
 		.parked_max = (size_t)core->conf.max_parked,
+		.idle = core->idle,
 		.heartbeat_ms = core->conf.heartbeat_interval_ms,
 		.master = core->pid,
 	};
@@ -154,6 +156,7 @@ on_exit_status(struct future *f, const struct future_result *r, void *arg)
 	char how[96];
 
 	(void)f;
+	idle_set_parked(p->core->idle, 0);	/* what it held is gone */
 	future_describe(r, how, sizeof(how));
 	if (p->pipe_ev != NULL) {
 		event_free(p->pipe_ev);

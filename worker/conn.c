@@ -180,8 +180,9 @@ wait_or_park(struct conn *c, int64_t timeout_ms)
  * within it in the common case, for one system call. Past that the wait
  * is in ppoll, up to a heartbeat at a time, and a connection that may
  * park also watches for other clients waiting (wait_or_park). When no
- * worker is idle, a connection that may park waits that way from the
- * start: another client may be waiting for this worker already.
+ * worker is idle and a woken connection waits (or this one has sent no
+ * request yet), a connection that may park waits that way from the
+ * start: another client is waiting for this worker already.
  */
 enum conn_event
 conn_receive(struct conn *c, void *buf, size_t len, int64_t deadline_ms,
@@ -199,9 +200,16 @@ conn_receive(struct conn *c, void *buf, size_t len, int64_t deadline_ms,
 		left = deadline_ms - now_ms();
 		if (left <= 0)
 			return CONN_TIMEOUT;
-		/* No worker waits: others may need this one, watch for them
-		 * from the start. */
-		if (!sliced && c->park_at_ms != 0 && idle_none(c->env->idle))
+		/*
+		 * No worker waits, and a woken connection does or may (the
+		 * lobby holds some), or this one is new (others may be behind
+		 * it in the accept queue): watch for them from the start.
+		 * Otherwise, with every worker busy on clients that keep it
+		 * so, the one system call.
+		 */
+		if (!sliced && c->park_at_ms != 0 && idle_none(c->env->idle) &&
+		    (idle_any_queued(c->env->idle) ||
+		    c->stats->requests == c->requests_before))
 			sliced = true;
 		if (sliced)
 			ev = c->park_at_ms != 0 ? wait_or_park(c, left) :

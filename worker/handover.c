@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/idle.h"
 #include "common/log.h"
 #include "common/proc.h"
 #include "worker/handover.h"
@@ -111,9 +112,12 @@ handover_pass(struct conn *c, enum handoff_reason why,
 	    handoff_send(env->intake, c->fd, &h, NULL) == 0)
 		goto passed;
 	err = st->partial_len == 0 ? errno : 0;
-	if (why == HANDOFF_DRAIN && env->pass != -1 &&
-	    handoff_send(env->pass, c->fd, &h, st->partial) == 0)
-		goto passed;
+	if (why == HANDOFF_DRAIN && env->pass != -1) {
+		idle_queued(env->idle);
+		if (handoff_send(env->pass, c->fd, &h, st->partial) == 0)
+			goto passed;
+		idle_taken(env->idle);
+	}
 	if (why == HANDOFF_DRAIN) {
 		where = "another worker";
 		err = errno;

@@ -475,6 +475,7 @@ take_one(void)
 		self.stats.handoffs[HEALTH_HANDOFF_FAILED]++;
 		return 0;
 	}
+	idle_taken(self.env->idle);
 	self.stats.handoffs[HEALTH_HANDOFF_TAKEN]++;
 	stats_note_handoff(&self.stats, now_us() - h.sent_us);
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1) {
