@@ -60,6 +60,7 @@ int
 future_spawn(struct future *f, const struct future_spec *spec,
     future_child_fn fn, void *arg)
 {
+	sigset_t all, old;
 	int fds[2], saved;
 
 	future_init(f);
@@ -78,16 +79,31 @@ future_spawn(struct future *f, const struct future_spec *spec,
 	if (pipe2(fds, O_CLOEXEC) == -1)
 		goto fail;
 	fflush(NULL);	/* or the child would write our stdio buffers too */
+	/*
+	 * Every signal stays blocked from before the fork until the child
+	 * has reset its handlers (child_run; signals_reset unblocks them
+	 * last). Until then the child has the caller's handlers and fds: a
+	 * signal sent to it the moment it exists would run the caller's
+	 * handler in the child. libevent's handler writes the signal's
+	 * number to a socketpair that the child shares with the master's
+	 * loop, so the master would read a SIGTERM meant for a worker just
+	 * forked (a reload undone in the tick that restarted the worker) as
+	 * a SIGTERM of its own, and stop. Blocked, the signal waits for the
+	 * default disposition and acts on the child alone.
+	 */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
 	f->pid = fork();
+	if (f->pid == 0)
+		child_run(spec, fds[0], fds[1], fn, arg);
+	saved = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (f->pid == -1) {
-		saved = errno;
 		close(fds[0]);
 		close(fds[1]);
 		errno = saved;
 		goto fail;
 	}
-	if (f->pid == 0)
-		child_run(spec, fds[0], fds[1], fn, arg);
 	close(fds[1]);
 	f->fd = fds[0];
 	if (fcntl(f->fd, F_SETFL, O_NONBLOCK) == -1)

@@ -132,6 +132,7 @@ static int	 int_cmp(const void *a, const void *b);
 static void	 on_alarm(int sig);
 static void	 on_term_report(int sig);
 static void	 on_term_flag(int sig);
+static void	 on_term_forward(int sig);
 static void	 start_alarm_storm(void);
 static void	 stop_alarm_storm(void);
 static Suite	*future_suite(void);
@@ -139,6 +140,7 @@ static Suite	*future_suite(void);
 static volatile sig_atomic_t	 alarms;
 static int			 term_report_fd = -1;
 static volatile sig_atomic_t	 term_seen;
+static int			 forward_fd = -1;
 /* Where crashing children dump core: made and removed by main(), so a
  * failed test (which ends with _exit) leaves no core file behind. */
 static char			 core_dir[] = "/tmp/check_future.XXXXXX";
@@ -1445,6 +1447,59 @@ START_TEST(test_cancel_tick)
 }
 END_TEST
 
+/* What the master's signal handler (libevent's) does: pass it on. */
+static void
+on_term_forward(int sig)
+{
+	(void)sig;
+	if (write(forward_fd, "F", 1) == -1)
+		_exit(CHILD_FAIL);
+}
+
+/*
+ * SIGTERM sent the moment a child is spawned (the master stopping a
+ * worker it forked in the same tick) acts on the child alone, by its
+ * default action: the caller's handler never runs in the child, where it
+ * would pass the signal on to the caller through an fd they share (the
+ * master would then stop). Many rounds, for the moment between the fork
+ * and the child's reset of its handlers.
+ */
+#define BIRTH_ROUNDS	300
+
+START_TEST(test_signal_at_birth)
+{
+	struct future		 f;
+	struct future_spec	 spec;
+	struct sigaction	 sa, old;
+	int			 fwd[2], i, rc, saved;
+	char			 c;
+
+	ck_assert_int_eq(pipe2(fwd, O_CLOEXEC | O_NONBLOCK), 0);
+	forward_fd = fwd[1];
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term_forward;
+	sigemptyset(&sa.sa_mask);
+	ck_assert_int_eq(sigaction(SIGTERM, &sa, &old), 0);
+	output_spec(&spec, FUTURE_STRING, 64);
+	for (i = 0; i < BIRTH_ROUNDS; i++) {
+		spawn(&f, &spec, child_sleep, NULL);
+		ck_assert_int_eq(kill(f.pid, SIGTERM), 0);
+		rc = future_get(&f, DRIVE_MS, 100);
+		saved = errno;
+		ck_assert_msg(read(fwd[0], &c, 1) == -1 && errno == EAGAIN,
+		    "round %d: the child ran the parent's SIGTERM handler",
+		    i);
+		ck_assert_msg(rc == 0, "round %d: future_get: %s", i,
+		    strerror(saved));
+		assert_signaled(&f.result, SIGTERM);
+		future_free(&f);
+	}
+	ck_assert_int_eq(sigaction(SIGTERM, &old, NULL), 0);
+	close(fwd[0]);
+	close(fwd[1]);
+}
+END_TEST
+
 /* Fds --------------------------------------------------------------------- */
 
 /* The child has its write end and what keep_fds names, nothing else. */
@@ -1546,6 +1601,7 @@ future_suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_loop_test(tc, test_get_timeout, 0, NELEM(timeout_cases));
 	tcase_add_test(tc, test_cancel_tick);
+	tcase_add_test(tc, test_signal_at_birth);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("fds");
