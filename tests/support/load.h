@@ -77,6 +77,8 @@ struct load_error {
 					   when not known (yet) */
 	int64_t		 since_ms;	/* when INFO named that worker */
 	int		 client;
+	uint16_t	 port;		/* the client's local port; 0: none */
+	int64_t		 conn_ms;	/* when that connection was opened */
 	enum load_outcome kind;
 	char		 detail[96];	/* the request, and what went wrong */
 	char		 text[256];	/* the whole description */
@@ -133,6 +135,11 @@ const struct load_result *load_result(const struct load *l);
 /* The failures kept, the first ones (NULL past the last). */
 int	 load_nerrors(const struct load *l);
 const struct load_error *load_error(const struct load *l, int i);
+/*
+ * When client i last had the reply it expected (0: never), to tell that
+ * a client served again after an error. After load_stop, with a thread.
+ */
+int64_t	 load_last_ok(const struct load *l, int i);
 /* Describe the result in one line (counts and first failures); static. */
 const char *load_describe(const struct load *l);
 /* With FORKLINE_TEST_VERBOSE set: "what: load_describe()" on stderr. */

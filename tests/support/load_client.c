@@ -91,6 +91,8 @@ keep_error(struct load *l, struct load_client *c, enum load_outcome kind,
 	e->pid = c->pid;
 	e->since_ms = c->since_ms;
 	e->client = c->id;
+	e->port = c->port;
+	e->conn_ms = c->conn_ms;
 	e->kind = kind;
 	snprintf(e->text, sizeof(e->text), "client %d, request %s: %s",
 	    c->id, c->has_req ? load_quote(l, req, strlen(req)) : "(none)",
@@ -107,6 +109,7 @@ drop(struct load_client *c)
 	c->inlen = 0;
 	c->in_conn = 0;
 	c->asking = false;
+	c->port = 0;
 	c->state = C_READY;
 }
 
@@ -159,7 +162,8 @@ next_request(struct load *l, struct load_client *c)
 static void
 open_conn(struct load *l, struct load_client *c)
 {
-	struct sockaddr_in	 sin;
+	struct sockaddr_in	 sin, me;
+	socklen_t		 len = sizeof(me);
 
 	c->pid = 0;
 	c->need_info = l->spec.identify;
@@ -178,14 +182,20 @@ open_conn(struct load *l, struct load_client *c)
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	/* The connect is bounded by the reply deadline. */
 	c->deadline = harness_deadline(l->spec.reply_ms);
+	c->conn_ms = harness_now_ms();
 	if (connect(c->fd, (struct sockaddr *)&sin, sizeof(sin)) == 0) {
 		l->res.connects++;
 		c->state = C_SENDING;
 	} else if (errno == EINPROGRESS) {
 		c->state = C_CONNECTING;
-	} else
+	} else {
 		client_fail(l, c, LOAD_CONNECT, "connect: %s",
 		    strerror(errno));
+		return;
+	}
+	/* The local port is bound by connect, even one under way. */
+	if (getsockname(c->fd, (struct sockaddr *)&me, &len) == 0)
+		c->port = ntohs(me.sin_port);
 }
 
 /* Start what can be started; enforce deadlines. */
@@ -342,6 +352,7 @@ take_lines(struct load *l, struct load_client *c)
 			return;
 		} else {
 			l->res.ok++;
+			c->last_ok_ms = harness_now_ms();
 			c->has_req = false;
 			c->in_conn++;
 			c->retry_at = harness_now_ms() + l->spec.pause_ms;

@@ -46,6 +46,9 @@ struct load_client {
 	size_t		 inlen;
 	int64_t		 deadline;	/* for the connect or the reply */
 	int64_t		 retry_at;	/* no next request before */
+	uint16_t	 port;		/* local port of the connection; 0 */
+	int64_t		 conn_ms;	/* when it was opened */
+	int64_t		 last_ok_ms;	/* the last expected reply; 0 */
 	pid_t		 pid;		/* serving worker, from INFO; 0 */
 	int64_t		 since_ms;	/* when INFO named it */
 	bool		 identified;	/* INFO answered at least once */

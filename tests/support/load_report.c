@@ -25,6 +25,12 @@ load_error(const struct load *l, int i)
 	return i < l->nerrors ? &l->errors[i] : NULL;
 }
 
+int64_t
+load_last_ok(const struct load *l, int i)
+{
+	return i >= 0 && i < l->spec.clients ? l->c[i].last_ok_ms : 0;
+}
+
 enum load_outcome
 load_ending(const struct load *l, int i, int64_t *at_ms)
 {
