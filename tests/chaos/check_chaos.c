@@ -14,7 +14,16 @@
  *   5. SIGHUP the master every second.
  * Every client error must be explained by a fault on the worker that
  * served that client (tests/chaos/faults.h); the pool must come back to
- * its size, leave no zombie, and the master's RSS must not grow. Each
+ * its size, leave no zombie, and the master's RSS must not grow.
+ *
+ * Two more run with connections that move (park_after 20 ms, a pool
+ * smaller than the clients, most of which pause between requests):
+ *   6. SIGKILL the lobby every second: only the connections it held are
+ *      lost, and it comes back;
+ *   7. SIGHUP every second and SIGKILL a worker every 300 ms, then count
+ *      the sockets: every client connection held by exactly one forkline
+ *      process, no socket without a client.
+ * Each
  * test prints its figures in one "chaos:" line on standard error, which
  * is what docs/RELIABILITY.md quotes.
  *
@@ -26,8 +35,10 @@
 #include <sys/wait.h>
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,10 +98,27 @@
 /* The last stop to the pool back at size: found, killed, replaced. */
 #define STOP_RECOVERY_MS (HUNG_MS + KILL_GRACE_MS + 10000)
 
+/*
+ * The parking tests (6, 7): a pool smaller than the clients, idle
+ * connections parked after PARK_AFTER, and three loads: BUSY_CLIENTS that
+ * never pause (never parked: they keep their worker) and PAUSED_CLIENTS
+ * for each of the pauses in mix_pause_ms, long enough for the connection
+ * to go to the lobby between two requests.
+ */
+#define MIX_LOADS	3
+#define MIX_WORKERS	16
+#define BUSY_CLIENTS	8
+#define PAUSED_CLIENTS	24
+#define MIX_CLIENTS	(BUSY_CLIENTS + (MIX_LOADS - 1) * PAUSED_CLIENTS)
+#define PARK_AFTER	"20ms"
+static const int mix_pause_ms[MIX_LOADS] = { 0, 50, 100 };
+
 struct chaos {
 	struct server	 s;
 	int		 admin_port;
+	int		 workers;	/* the pool's size */
 	struct load	*load;
+	struct load	*mix[MIX_LOADS];	/* the parking tests' clients */
 	long		 rss_warm_kb;
 	long		 rss_end_kb;
 	int64_t		 started_ms;	/* first fault may come now */
@@ -98,6 +126,9 @@ struct chaos {
 
 static int	 chaos_seconds(void);
 static int	 chaos_pause_ms(void);
+static void	 chaos_serve(struct chaos *ch, int workers,
+		    const char *park_after, const char *workers_conf,
+		    bool debug);
 static void	 chaos_start(struct chaos *ch, bool parking, const char *workers_conf,
 		    bool debug);
 static void	 chaos_stop(struct chaos *ch);
@@ -108,6 +139,8 @@ static bool	 pool_ready(void *arg);
 static int64_t	 wait_recovered(struct chaos *ch, struct faults *f,
 		    int timeout_ms);
 static long	 status_number(const struct chaos *ch, const char *key);
+static long	 status_number_in(const struct chaos *ch, const char *object,
+		    const char *key);
 static long	 requests(const struct load_result *t);
 static const char *master_text(const struct chaos *ch);
 static void	 assert_explained(const struct chaos *ch,
@@ -165,38 +198,49 @@ chaos_pause_ms(void)
 }
 
 /*
- * Start forkline (static pool of WORKERS, admin endpoint, the [workers]
- * lines given; debug logging if asked), wait until every worker serves,
- * start the clients, wait until each knows its worker, warm up, and note
- * the master's RSS.
+ * Start forkline (static pool of workers, admin endpoint, park_after, the
+ * [workers] lines given; debug logging if asked) and wait until every
+ * worker serves.
+ */
+static void
+chaos_serve(struct chaos *ch, int workers, const char *park_after,
+    const char *workers_conf, bool debug)
+{
+	static char		 path[HARNESS_PATH_MAX];
+	const char		*args[] = { "-c", path, debug ? "-v" : NULL,
+				    NULL };
+	char			 conf[1024];
+
+	memset(ch, 0, sizeof(*ch));
+	ch->admin_port = harness_free_port();
+	ch->workers = workers;
+	snprintf(conf, sizeof(conf), "[workers]\nmode = static\nstart = %d\n"
+	    "%s[connection]\npark_after = %s\n[admin]\nlisten = "
+	    "127.0.0.1:%d\n", workers, workers_conf, park_after,
+	    ch->admin_port);
+	harness_write_file(path, sizeof(path), "chaos-", ".conf", conf);
+	server_start(&ch->s, args);
+	ck_assert_msg(harness_wait_until(pool_ready, ch, 2 * HARNESS_READY_MS), "the pool did not reach %d serving workers "
+	    "within %d ms (log %s)", workers, 2 * HARNESS_READY_MS, ch->s.log);
+}
+
+/*
+ * chaos_serve with WORKERS, then start the clients, wait until each knows
+ * its worker, warm up, and note the master's RSS.
  */
 static void
 chaos_start(struct chaos *ch, bool parking, const char *workers_conf,
     bool debug)
 {
-	static char		 path[HARNESS_PATH_MAX];
-	const char		*args[] = { "-c", path, debug ? "-v" : NULL,
-				    NULL };
 	struct load_spec	 spec;
-	char			 conf[1024];
 	int64_t			 deadline;
 
-	memset(ch, 0, sizeof(*ch));
-	ch->admin_port = harness_free_port();
 	/*
 	 * The clients know their worker from INFO at connect time, to tell
 	 * which errors a kill explains: where a test counts on that, idle
 	 * connections do not move (park_after = 0).
 	 */
-	snprintf(conf, sizeof(conf), "[workers]\nmode = static\nstart = %d\n"
-	    "%s[connection]\npark_after = %s\n[admin]\nlisten = "
-	    "127.0.0.1:%d\n", WORKERS, workers_conf, parking ? "1s" : "0",
-	    ch->admin_port);
-	harness_write_file(path, sizeof(path), "chaos-", ".conf", conf);
-	server_start(&ch->s, args);
-	ck_assert_msg(harness_wait_until(pool_ready, ch, 2 * HARNESS_READY_MS), "the pool did not reach %d serving workers "
-	    "within %d ms (log %s)", WORKERS, 2 * HARNESS_READY_MS, ch->s.log);
-
+	chaos_serve(ch, WORKERS, parking ? "1s" : "0", workers_conf, debug);
 	spec = (struct load_spec){ .port = ch->s.port, .clients = CLIENTS,
 	    .kind = LOAD_PING_ECHO, .reply_ms = REPLY_MS,
 	    .pause_ms = chaos_pause_ms(), .identify = true };
@@ -217,8 +261,14 @@ chaos_start(struct chaos *ch, bool parking, const char *workers_conf,
 static void
 chaos_stop(struct chaos *ch)
 {
+	int	 i;
+
 	load_free(ch->load);
 	ch->load = NULL;
+	for (i = 0; i < MIX_LOADS; i++) {
+		load_free(ch->mix[i]);
+		ch->mix[i] = NULL;
+	}
 	server_stop_expect_zero(&ch->s);
 }
 
@@ -255,15 +305,17 @@ live_children(const struct server *s, int *zombies)
 }
 
 /*
- * WORKERS live worker processes and /healthz says all of them serve (it
- * counts workers of the current generation that have reported ready).
+ * The pool's size in live worker processes, and /healthz says all of them
+ * serve (it counts workers of the current generation that have reported
+ * ready).
  */
 static bool
 pool_at_size(const struct chaos *ch)
 {
 	int	 zombies;
 
-	return live_children(&ch->s, &zombies) == WORKERS && healthz_ok(ch);
+	return live_children(&ch->s, &zombies) == ch->workers &&
+	    healthz_ok(ch);
 }
 
 static bool
@@ -299,6 +351,14 @@ wait_recovered(struct chaos *ch, struct faults *f, int timeout_ms)
 static long
 status_number(const struct chaos *ch, const char *key)
 {
+	return status_number_in(ch, NULL, key);
+}
+
+/* The same, after "object" ("\"lobby\":{", say) if not NULL. */
+static long
+status_number_in(const struct chaos *ch, const char *object,
+    const char *key)
+{
 	char	*text, *p;
 	long	 n = -1;
 	int	 status;
@@ -306,7 +366,8 @@ status_number(const struct chaos *ch, const char *key)
 	text = harness_http_get(ch->admin_port, "GET /status HTTP/1.0\r\n\r\n",
 	    &status);
 	ck_assert_msg(status == 200, "GET /status: status %d", status);
-	if ((p = strstr(text, key)) != NULL)
+	p = object == NULL ? text : strstr(text, object);
+	if (p != NULL && (p = strstr(p, key)) != NULL)
 		n = strtol(p + strlen(key), NULL, 10);
 	free(text);
 	return n;
@@ -378,7 +439,7 @@ assert_pool_and_memory(const struct chaos *ch, int64_t recovered_ms,
 {
 	ck_assert_msg(recovered_ms >= 0, "%s: the pool was not back to %d "
 	    "serving workers within %d ms of the last fault (%s)", what,
-	    WORKERS, bound_ms, master_text(ch));
+	    ch->workers, bound_ms, master_text(ch));
 	ck_assert_msg(zombies == 0, "%s: %d zombie children of the master "
 	    "after the run", what, zombies);
 	ck_assert_msg(ch->rss_warm_kb > 0 && ch->rss_end_kb > 0 &&
@@ -847,6 +908,729 @@ START_TEST(test_reload_under_load)
 }
 END_TEST
 
+/*
+ * The parking tests' clients (MIX_LOADS loads, see mix_pause_ms), started
+ * once the pool serves; wait until each has an INFO reply, and warm up.
+ */
+static void
+mix_start(struct chaos *ch)
+{
+	struct load_spec	 spec;
+	int64_t			 deadline;
+	int			 i, n;
+
+	for (i = 0; i < MIX_LOADS; i++) {
+		spec = (struct load_spec){ .port = ch->s.port,
+		    .clients = mix_pause_ms[i] == 0 ? BUSY_CLIENTS :
+		    PAUSED_CLIENTS, .kind = LOAD_PING_ECHO,
+		    .reply_ms = REPLY_MS, .pause_ms = mix_pause_ms[i],
+		    .identify = true };
+		ch->mix[i] = load_new(&spec);
+		load_start(ch->mix[i]);
+	}
+	deadline = harness_now_ms() + HARNESS_READY_MS;
+	do {
+		harness_sleep_ms(10);
+		for (n = 0, i = 0; i < MIX_LOADS; i++)
+			n += load_identified(ch->mix[i]);
+	} while (n < MIX_CLIENTS && harness_now_ms() < deadline);
+	ck_assert_msg(n == MIX_CLIENTS, "only %d of %d clients got an INFO "
+	    "reply within %d ms", n, MIX_CLIENTS, HARNESS_READY_MS);
+	harness_sleep_ms(WARMUP_MS);
+	ch->rss_warm_kb = ps_rss_kb(ch->s.pid);
+	ch->started_ms = harness_now_ms();
+}
+
+/* Stop the clients (their connections stay open) and sum their results. */
+static void
+mix_stop(struct chaos *ch, struct load_result *sum)
+{
+	const struct load_result *t;
+	int			 i, k;
+
+	memset(sum, 0, sizeof(*sum));
+	for (i = 0; i < MIX_LOADS; i++) {
+		load_stop(ch->mix[i]);
+		t = load_result(ch->mix[i]);
+		sum->ok += t->ok;
+		sum->infos += t->infos;
+		sum->failed += t->failed;
+		sum->byes += t->byes;
+		sum->connects += t->connects;
+		for (k = 0; k < LOAD_NKINDS; k++)
+			sum->by_kind[k] += t->by_kind[k];
+	}
+}
+
+/*
+ * Sockets as the kernel shows them: every TCP socket of this network
+ * namespace (/proc/net/tcp and tcp6, which name each by its inode) and
+ * the inodes of the unix ones (/proc/net/unix).
+ */
+#define TCP_LISTEN	0x0a
+#define TCP_ESTABLISHED	0x01
+
+struct tcp_sock {
+	unsigned long	 inode;
+	unsigned	 lport, rport;
+	unsigned	 state;
+};
+
+struct sockets {
+	struct tcp_sock	*tcp;
+	int		 ntcp, tcp_cap;
+	unsigned long	*unix_inodes;
+	int		 nunix, unix_cap;
+};
+
+static void
+sockets_free(struct sockets *k)
+{
+	free(k->tcp);
+	free(k->unix_inodes);
+	memset(k, 0, sizeof(*k));
+}
+
+static void
+sockets_read_tcp(struct sockets *k, const char *path)
+{
+	char		 line[512];
+	struct tcp_sock	 t;
+	FILE		*f;
+
+	if ((f = fopen(path, "re")) == NULL)
+		return;		/* no IPv6 */
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%x %x "
+		    "%*s %*s %*s %*u %*d %lu", &t.lport, &t.rport, &t.state,
+		    &t.inode) != 4 || t.inode == 0)
+			continue;	/* the header; TIME_WAIT */
+		if (k->ntcp == k->tcp_cap) {
+			k->tcp_cap = k->tcp_cap == 0 ? 256 : 2 * k->tcp_cap;
+			k->tcp = realloc(k->tcp, (size_t)k->tcp_cap *
+			    sizeof(*k->tcp));
+			ck_assert(k->tcp != NULL);
+		}
+		k->tcp[k->ntcp++] = t;
+	}
+	fclose(f);
+}
+
+static void
+sockets_read(struct sockets *k)
+{
+	char		 line[512];
+	unsigned long	 inode;
+	FILE		*f;
+
+	memset(k, 0, sizeof(*k));
+	sockets_read_tcp(k, "/proc/net/tcp");
+	sockets_read_tcp(k, "/proc/net/tcp6");
+	ck_assert_msg((f = fopen("/proc/net/unix", "re")) != NULL,
+	    "/proc/net/unix: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%*s %*s %*s %*s %*s %*s %lu", &inode) != 1)
+			continue;
+		if (k->nunix == k->unix_cap) {
+			k->unix_cap = k->unix_cap == 0 ? 256 : 2 * k->unix_cap;
+			k->unix_inodes = realloc(k->unix_inodes,
+			    (size_t)k->unix_cap * sizeof(*k->unix_inodes));
+			ck_assert(k->unix_inodes != NULL);
+		}
+		k->unix_inodes[k->nunix++] = inode;
+	}
+	fclose(f);
+}
+
+static const struct tcp_sock *
+sockets_tcp(const struct sockets *k, unsigned long inode)
+{
+	int	 i;
+
+	for (i = 0; i < k->ntcp; i++)
+		if (k->tcp[i].inode == inode)
+			return &k->tcp[i];
+	return NULL;
+}
+
+static bool
+sockets_unix(const struct sockets *k, unsigned long inode)
+{
+	int	 i;
+
+	for (i = 0; i < k->nunix; i++)
+		if (k->unix_inodes[i] == inode)
+			return true;
+	return false;
+}
+
+/* The inodes of pid's sockets, one per fd (a dup shows twice); how many. */
+static int
+fd_sockets(pid_t pid, unsigned long *out, int max)
+{
+	char		 dir[64], link[64 + 256 + 8], got[64];
+	struct dirent	*d;
+	ssize_t		 len;
+	DIR		*fds;
+	int		 n = 0;
+
+	if (pid == 0)
+		snprintf(dir, sizeof(dir), "/proc/self/fd");
+	else
+		snprintf(dir, sizeof(dir), "/proc/%ld/fd", (long)pid);
+	if ((fds = opendir(dir)) == NULL)
+		return 0;
+	while (n < max && (d = readdir(fds)) != NULL) {
+		snprintf(link, sizeof(link), "%s/%s", dir, d->d_name);
+		if ((len = readlink(link, got, sizeof(got) - 1)) <= 0)
+			continue;
+		got[len] = '\0';
+		if (sscanf(got, "socket:[%lu]", &out[n]) == 1)
+			n++;
+	}
+	closedir(fds);
+	return n;
+}
+
+#define FDS_MAX		4096
+
+/*
+ * The client ports of the connections to port that pid holds (its TCP
+ * sockets with that local port, not listening): into ports (at most
+ * max); how many.
+ */
+static int
+held_clients(pid_t pid, int port, uint16_t *ports, int max)
+{
+	static unsigned long	 inodes[FDS_MAX];
+	struct sockets		 k;
+	const struct tcp_sock	*t;
+	int			 i, n, got = 0;
+
+	sockets_read(&k);
+	n = fd_sockets(pid, inodes, FDS_MAX);
+	for (i = 0; i < n && got < max; i++)
+		if ((t = sockets_tcp(&k, inodes[i])) != NULL &&
+		    t->state != TCP_LISTEN && t->lport == (unsigned)port)
+			ports[got++] = (uint16_t)t->rport;
+	sockets_free(&k);
+	return got;
+}
+
+/* A new lobby (not old, which may be 0): its pid, or 0 after ms. */
+static pid_t
+wait_lobby(const struct chaos *ch, pid_t old, int ms)
+{
+	int64_t	 deadline = harness_now_ms() + ms;
+	pid_t	 pid;
+
+	for (;;) {
+		pid = ps_lobby(ch->s.pid);
+		if (pid != 0 && pid != old && ps_alive(pid))
+			return pid;
+		if (harness_now_ms() >= deadline)
+			return 0;
+		harness_sleep_ms(2);
+	}
+}
+
+/*
+ * 6. SIGKILL the lobby every second under a load that parks. Just before
+ * each kill the lobby is stopped (SIGSTOP), so that what it holds is
+ * frozen, and its client connections are read from /proc: those, and
+ * only those, are lost. A client sees its parked connection closed or
+ * reset when it next sends; nobody sees a timeout or a wrong reply, and
+ * every client is served again on a new connection. The master restarts
+ * the lobby each time (a new pid, one log line per death), and parking
+ * works again after the last kill.
+ */
+#define LOBBY_KILL_EVERY_MS	1000
+#define LOBBY_BACK_MS		5000	/* a kill to the new lobby */
+#define LOBBY_KILLS_MAX		3600
+#define PARKED_MAX_SEEN		(MIX_CLIENTS + 16)
+#define LOBBY_JSON		"\"lobby\":{"	/* its object in /status */
+
+struct lobby_kill {
+	pid_t		 pid;
+	int64_t		 at_ms;		/* just before SIGKILL */
+	int64_t		 back_ms;	/* a new lobby seen, after at_ms */
+	long		 status_parked;	/* /status lobby.parked before */
+	int		 nports;	/* client connections it held */
+	uint16_t	 ports[PARKED_MAX_SEEN];
+	int		 errors;	/* client errors it explains */
+};
+
+/* The kill that explains e: the last before it, on e's connection. */
+static struct lobby_kill *
+kill_of(struct lobby_kill *kills, int n, const struct load_error *e)
+{
+	int	 i, j;
+
+	if (e->kind != LOAD_EOF && e->kind != LOAD_RESET)
+		return NULL;
+	for (i = n - 1; i >= 0; i--) {
+		if (kills[i].at_ms > e->at_ms || kills[i].at_ms < e->conn_ms)
+			continue;
+		for (j = 0; j < kills[i].nports; j++)
+			if (e->port != 0 && kills[i].ports[j] == e->port)
+				return &kills[i];
+		return NULL;	/* its connection outlived this kill */
+	}
+	return NULL;
+}
+
+START_TEST(test_lobby_sigkill)
+{
+	struct chaos		 ch;
+	struct lobby_kill	*kills = calloc(LOBBY_KILLS_MAX,
+				    sizeof(*kills));
+	struct lobby_kill	*k;
+	struct load_result	 t;
+	const struct load_error	*e;
+	char			 needle[64], first[512] = "";
+	char			*text, *p, *eol;
+	int64_t			 end, next, back[LOBBY_KILLS_MAX], back_med,
+				 back_max, held[LOBBY_KILLS_MAX], held_med,
+				 held_max, parked_again_ms = -1, t0, from;
+	int			 nk = 0, i, j, explained = 0, unexplained = 0,
+				 per_kill_max = 0, served_again = 0, lines = 0,
+				 held_total = 0, again_ports = 0, zombies;
+	long			 status_total = 0, logged_total = 0, restarts,
+				 again_status = -1;
+	pid_t			 lobby, fresh;
+	uint16_t		 ports[PARKED_MAX_SEEN];
+
+	ck_assert(kills != NULL);
+	chaos_serve(&ch, MIX_WORKERS, PARK_AFTER, KILL_BACKOFF_CONF, false);
+	mix_start(&ch);
+	end = ch.started_ms + chaos_seconds() * 1000;
+	for (next = ch.started_ms + LOBBY_KILL_EVERY_MS; next <= end &&
+	    nk < LOBBY_KILLS_MAX; next += LOBBY_KILL_EVERY_MS) {
+		harness_sleep_ms((int)(next - harness_now_ms() > 0 ?
+		    next - harness_now_ms() : 0));
+		lobby = ps_lobby(ch.s.pid);
+		ck_assert_msg(lobby != 0, "lobby kill %d: no lobby (%s)",
+		    nk + 1, master_text(&ch));
+		k = &kills[nk];
+		k->pid = lobby;
+		k->status_parked = status_number_in(&ch, LOBBY_JSON,
+		    "\"parked\":");
+		/* Frozen, what it holds can be counted: nothing moves. */
+		ck_assert_int_eq(kill(lobby, SIGSTOP), 0);
+		for (t0 = harness_now_ms(); ps_state(lobby) != 'T' &&
+		    harness_now_ms() - t0 < LOBBY_BACK_MS; )
+			harness_sleep_ms(1);
+		ck_assert_msg(ps_state(lobby) == 'T', "the lobby (pid %ld) "
+		    "did not stop within %d ms", (long)lobby, LOBBY_BACK_MS);
+		k->nports = held_clients(lobby, ch.s.port, k->ports,
+		    PARKED_MAX_SEEN);
+		k->at_ms = harness_now_ms();
+		ck_assert_int_eq(kill(lobby, SIGKILL), 0);
+		nk++;
+		fresh = wait_lobby(&ch, lobby, LOBBY_BACK_MS);
+		ck_assert_msg(fresh != 0, "lobby kill %d: no new lobby within "
+		    "%d ms of killing pid %ld (%s)", nk, LOBBY_BACK_MS,
+		    (long)lobby, master_text(&ch));
+		k->back_ms = harness_now_ms() - k->at_ms;
+	}
+
+	/* Parking again: the new lobby holds clients, and says so. */
+	from = harness_now_ms();
+	lobby = ps_lobby(ch.s.pid);
+	while (harness_now_ms() - from < LOBBY_BACK_MS) {
+		again_ports = held_clients(lobby, ch.s.port, ports,
+		    PARKED_MAX_SEEN);
+		again_status = status_number_in(&ch, LOBBY_JSON, "\"parked\":");
+		if (again_ports > 0 && again_status > 0) {
+			parked_again_ms = harness_now_ms() -
+			    kills[nk - 1].at_ms;
+			break;
+		}
+		harness_sleep_ms(20);
+	}
+	/* Time for the clients of the last kill to be served again. */
+	harness_sleep_ms(WARMUP_MS);
+	restarts = status_number_in(&ch, LOBBY_JSON, "\"restarts\":");
+	ch.rss_end_kb = ps_rss_kb(ch.s.pid);
+	live_children(&ch.s, &zombies);
+	mix_stop(&ch, &t);
+
+	for (i = 0; i < MIX_LOADS; i++)
+		for (j = 0; (e = load_error(ch.mix[i], j)) != NULL; j++) {
+			if ((k = kill_of(kills, nk, e)) != NULL) {
+				explained++;
+				if (++k->errors > per_kill_max)
+					per_kill_max = k->errors;
+			} else if (unexplained++ == 0)
+				snprintf(first, sizeof(first), "%s (port %u, "
+				    "connected at +%lld ms, failed at +%lld "
+				    "ms)",
+				    e->text, e->port, (long long)(e->conn_ms -
+				    ch.started_ms), (long long)(e->at_ms -
+				    ch.started_ms));
+			served_again += load_last_ok(ch.mix[i], e->client) >
+			    e->at_ms;
+		}
+	for (i = 0; i < nk; i++) {
+		back[i] = kills[i].back_ms;
+		held[i] = kills[i].nports;
+		held_total += kills[i].nports;
+		status_total += kills[i].status_parked;
+	}
+	/* One line per death, with what the master knew it held. */
+	text = server_log_read(&ch.s, NULL);
+	for (i = 0; i < nk; i++) {
+		snprintf(needle, sizeof(needle), "lobby (pid %ld) ",
+		    (long)kills[i].pid);
+		if (text == NULL || (p = strstr(text, needle)) == NULL)
+			continue;
+		eol = strchr(p, '\n');
+		if ((p = strstr(p, "; the ")) != NULL && (eol == NULL ||
+		    p < eol) && (p = strstr(p, "restarting it in ")) != NULL &&
+		    (eol == NULL || p < eol)) {
+			lines++;
+			logged_total += strtol(strstr(strstr(text, needle),
+			    "; the ") + 6, NULL, 10);
+		}
+	}
+	free(text);
+	stats_median_max(back, nk, &back_med, &back_max);
+	stats_median_max(held, nk, &held_med, &held_max);
+
+	fprintf(stderr, "chaos: lobby SIGKILL every %d ms for %d s, %d "
+	    "workers, %d clients (%d without a pause, %d pausing %d ms, %d "
+	    "pausing %d ms), park_after %s: %d kills; client connections in "
+	    "the (stopped) lobby at each kill median %lld max %lld, %d in "
+	    "all (/status lobby.parked just before: %ld in all; the master's "
+	    "log: %ld); %ld requests; client errors %ld (%s), %d on a "
+	    "connection the killed lobby held, unexplained %d, at most %d "
+	    "for one kill, %d of them served again; a new lobby median %lld "
+	    "max %lld ms after a kill; %d \"lobby (pid N) ... restarting it "
+	    "in\" lines, /status restarts %ld; parking again %lld ms after "
+	    "the last kill (%d connections in the new lobby, /status %ld); "
+	    "master RSS %ld kB after warm-up, %ld kB at the end; zombies "
+	    "%d\n", LOBBY_KILL_EVERY_MS, chaos_seconds(), MIX_WORKERS,
+	    MIX_CLIENTS, BUSY_CLIENTS, PAUSED_CLIENTS, mix_pause_ms[1],
+	    PAUSED_CLIENTS, mix_pause_ms[2], PARK_AFTER, nk,
+	    (long long)held_med, (long long)held_max, held_total,
+	    status_total, logged_total, requests(&t), t.failed,
+	    load_kinds_text(&t), explained, unexplained, per_kill_max,
+	    served_again, (long long)back_med, (long long)back_max, lines,
+	    restarts, (long long)parked_again_ms, again_ports, again_status,
+	    ch.rss_warm_kb, ch.rss_end_kb, zombies);
+
+	ck_assert_msg(nk >= 1, "lobby kill: no kill");
+	ck_assert_msg(held_total > 0, "lobby kill: %d kills, and the lobby "
+	    "never held a client connection when killed: nothing parked",
+	    nk);
+	ck_assert_msg(t.by_kind[LOAD_TIMEOUT] == 0 &&
+	    t.by_kind[LOAD_WRONG] == 0 && t.by_kind[LOAD_TRUNCATED] == 0 &&
+	    t.by_kind[LOAD_CONNECT] == 0, "lobby kill: client errors %s: "
+	    "only a parked connection closed or reset is the kill's",
+	    load_kinds_text(&t));
+	ck_assert_msg(unexplained == 0, "lobby kill: %d of %ld client errors "
+	    "not on a connection the killed lobby held, the first: %s (%s)",
+	    unexplained, t.failed, first, master_text(&ch));
+	ck_assert_msg(t.failed <= held_total, "lobby kill: %ld client errors "
+	    "for %d connections held by the killed lobbies", t.failed,
+	    held_total);
+	ck_assert_msg(served_again == t.failed, "lobby kill: only %d of the "
+	    "%ld clients that had an error were served again", served_again,
+	    t.failed);
+	assert_log(&ch.s, lines == nk && restarts == nk, "lobby (pid",
+	    "lobby kill: %d kills, %d log lines \"lobby (pid N) ... "
+	    "restarting it in\" for those pids, /status restarts %ld", nk,
+	    lines, restarts);
+	ck_assert_msg(parked_again_ms >= 0, "lobby kill: the new lobby (pid "
+	    "%ld) holds %d client connections and /status says %ld parked "
+	    "%d ms after the last kill", (long)lobby, again_ports,
+	    again_status, LOBBY_BACK_MS);
+	ck_assert_msg(pool_at_size(&ch) && zombies == 0, "lobby kill: the "
+	    "pool is not at %d serving workers, or %d zombies (%s)",
+	    ch.workers, zombies, master_text(&ch));
+	chaos_stop(&ch);
+	free(kills);
+}
+END_TEST
+
+/*
+ * The sockets of the test's clients and of forkline's processes, matched
+ * up: each client connection (a socket of this process connected to the
+ * server's port) must be held, on the server's side, by exactly one fd of
+ * one of the master's children (the lobby or a worker), and the master
+ * must hold none; a server-side TCP socket that is not listening must
+ * belong to a client connection.
+ */
+struct census {
+	int	 clients;	/* connections the test holds, established */
+	int	 client_closed;	/* ... that the server has closed */
+	int	 in_lobby, in_workers, in_master;
+	int	 missing;	/* held by no process */
+	int	 doubled;	/* held by more than one fd */
+	int	 orphans;	/* server-side, with no client */
+	int	 listeners;	/* fds of listening sockets */
+	int	 unix_fds;	/* fds of unix sockets */
+	int	 procs;		/* forkline processes looked at */
+	char	 first[256];	/* the first problem */
+};
+
+static void
+census_note(struct census *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+census_note(struct census *c, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (c->first[0] != '\0')
+		return;
+	va_start(ap, fmt);
+	vsnprintf(c->first, sizeof(c->first), fmt, ap);
+	va_end(ap);
+}
+
+#define CENSUS_CLIENTS	(MIX_CLIENTS + 64)
+
+static bool
+census_take(const struct chaos *ch, struct census *c)
+{
+	static unsigned long	 inodes[FDS_MAX];
+	struct sockets		 k;
+	const struct tcp_sock	*t;
+	unsigned		 cport[CENSUS_CLIENTS];
+	int			 holders[CENSUS_CLIENTS];
+	pid_t			 holder[CENSUS_CLIENTS];
+	pid_t			 procs[HARNESS_MAX_PIDS];
+	int			 i, j, n, np, port = ch->s.port;
+
+	memset(c, 0, sizeof(*c));
+	sockets_read(&k);
+	n = fd_sockets(0, inodes, FDS_MAX);
+	for (i = 0; i < n; i++) {
+		if ((t = sockets_tcp(&k, inodes[i])) == NULL ||
+		    t->rport != (unsigned)port || t->state == TCP_LISTEN)
+			continue;
+		if (t->state != TCP_ESTABLISHED) {
+			c->client_closed++;
+			census_note(c, "client port %u: state %02X, closed by "
+			    "the server", t->lport, t->state);
+			continue;
+		}
+		ck_assert_msg(c->clients < CENSUS_CLIENTS, "more than %d "
+		    "client connections", CENSUS_CLIENTS);
+		holders[c->clients] = 0;
+		holder[c->clients] = 0;
+		cport[c->clients++] = t->lport;
+	}
+	procs[0] = ch->s.pid;
+	np = 1 + ps_children(ch->s.pid, procs + 1, HARNESS_MAX_PIDS - 2);
+	if ((procs[np] = ps_lobby(ch->s.pid)) != 0)
+		np++;
+	c->procs = np;
+	for (i = 0; i < np; i++) {
+		n = fd_sockets(procs[i], inodes, FDS_MAX);
+		for (j = 0; j < n; j++) {
+			int	 w;
+
+			if ((t = sockets_tcp(&k, inodes[j])) == NULL) {
+				if (sockets_unix(&k, inodes[j]))
+					c->unix_fds++;
+				else {
+					c->orphans++;
+					census_note(c, "%s pid %ld holds "
+					    "socket:[%lu], neither TCP in the "
+					    "table nor unix (a closed TCP "
+					    "socket?)", i == 0 ? "the master," :
+					    ps_is_lobby(procs[i]) ? "the lobby,"
+					    : "worker", (long)procs[i],
+					    inodes[j]);
+				}
+				continue;
+			}
+			if (t->state == TCP_LISTEN) {
+				c->listeners++;
+				continue;
+			}
+			for (w = 0; w < c->clients; w++)
+				if (t->lport == (unsigned)port &&
+				    t->rport == cport[w])
+					break;
+			if (w == c->clients) {
+				c->orphans++;
+				census_note(c, "pid %ld holds a TCP socket "
+				    "%u -> %u (state %02X) that no client has",
+				    (long)procs[i], t->lport, t->rport,
+				    t->state);
+				continue;
+			}
+			if (holders[w]++ > 0)
+				census_note(c, "client port %u: held by pid "
+				    "%ld and by pid %ld", cport[w],
+				    (long)holder[w], (long)procs[i]);
+			holder[w] = procs[i];
+		}
+	}
+	for (i = 0; i < c->clients; i++) {
+		if (holders[i] == 0) {
+			c->missing++;
+			census_note(c, "client port %u: no forkline process "
+			    "holds its server side", cport[i]);
+			continue;
+		}
+		if (holders[i] > 1)
+			c->doubled++;
+		if (holder[i] == ch->s.pid) {
+			c->in_master++;
+			census_note(c, "client port %u: held by the master",
+			    cport[i]);
+		} else if (ps_is_lobby(holder[i]))
+			c->in_lobby++;
+		else
+			c->in_workers++;
+	}
+	sockets_free(&k);
+	return c->client_closed == 0 && c->missing == 0 && c->doubled == 0 &&
+	    c->orphans == 0 && c->in_master == 0;
+}
+
+/* A random worker (by its title, not a configuration check): SIGKILL. */
+static pid_t
+kill_a_worker(const struct chaos *ch, unsigned *seed)
+{
+	pid_t	 kids[HARNESS_MAX_PIDS], cand[HARNESS_MAX_PIDS];
+	char	 title[64], st;
+	int	 n, i, ncand = 0;
+
+	n = server_workers(&ch->s, kids, HARNESS_MAX_PIDS);
+	for (i = 0; i < n; i++) {
+		st = ps_state(kids[i]);
+		if (st == '\0' || st == 'Z' || st == 'X' ||
+		    !ps_cmdline(kids[i], title, sizeof(title)) ||
+		    strncmp(title, "forkline: worker", 16) != 0)
+			continue;
+		cand[ncand++] = kids[i];
+	}
+	if (ncand == 0)
+		return 0;
+	i = (int)(rand_r(seed) % (unsigned)ncand);
+	return kill(cand[i], SIGKILL) == 0 ? cand[i] : 0;
+}
+
+/*
+ * 7. fd accounting. Under the parking load, a SIGHUP every second (each
+ * reload drains a generation: its connections are handed over) and a
+ * worker SIGKILLed every 300 ms; then the faults stop, the pool and the
+ * reloads settle, the clients stop (keeping their connections), and the
+ * sockets are counted (census_take): no connection lost, none held twice,
+ * no socket left over in any process.
+ */
+#define FD_KILL_EVERY_MS	300
+#define CENSUS_MS		10000	/* bound on the count coming right */
+
+START_TEST(test_fd_accounting)
+{
+	struct chaos		 ch;
+	struct load_result	 t;
+	struct reload_watch	 w = { &ch, 0, 0, 0 };
+	struct census		 c;
+	struct faults		*f = calloc(1, sizeof(*f));
+	char			 transient[sizeof(c.first) + 64] = "";
+	int64_t			 end, next, next_kill, next_hup, now, stopped,
+				 census_ms;
+	int			 kills = 0, hups = 0, tries = 0, zombies;
+	bool			 settled, clean;
+
+	ck_assert(f != NULL);
+	chaos_serve(&ch, MIX_WORKERS, PARK_AFTER, KILL_BACKOFF_CONF, false);
+	/* For its seed (CHAOS_SEED): the victims are chosen here. */
+	faults_init(f, &ch.s, SIGKILL);
+	mix_start(&ch);
+	end = ch.started_ms + chaos_seconds() * 1000;
+	next_kill = ch.started_ms + FD_KILL_EVERY_MS;
+	next_hup = ch.started_ms + HUP_EVERY_MS;
+	for (;;) {
+		next = next_kill < next_hup ? next_kill : next_hup;
+		if (next > end)
+			break;
+		now = harness_now_ms();
+		harness_sleep_ms((int)(next > now ? next - now : 0));
+		if (next == next_hup) {
+			server_signal(&ch.s, SIGHUP);
+			hups++;
+			next_hup += HUP_EVERY_MS;
+		} else {
+			kills += kill_a_worker(&ch, &f->seed) != 0;
+			next_kill += FD_KILL_EVERY_MS;
+		}
+	}
+	settled = harness_wait_until(reloads_settled, &w, 3 * HARNESS_READY_MS);
+	/* A SIGHUP queued behind the last reload: see test 5. */
+	harness_sleep_ms(500);
+	settled = settled &&
+	    harness_wait_until(reloads_settled, &w, 3 * HARNESS_READY_MS);
+	ch.rss_end_kb = ps_rss_kb(ch.s.pid);
+	live_children(&ch.s, &zombies);
+	mix_stop(&ch, &t);
+	stopped = harness_now_ms();
+	while (!(clean = census_take(&ch, &c)) &&
+	    harness_now_ms() - stopped < CENSUS_MS) {
+		if (tries == 0)
+			snprintf(transient, sizeof(transient), "; the first "
+			    "count (not the last): %s", c.first);
+		tries++;
+		harness_sleep_ms(100);
+	}
+	census_ms = harness_now_ms() - stopped;
+
+	fprintf(stderr, "chaos: fd accounting: a SIGHUP every %d ms and a "
+	    "worker SIGKILLed every %d ms for %d s (seed %u), %d workers, %d "
+	    "clients (%d without a pause, %d pausing %d ms, %d pausing %d ms), "
+	    "park_after %s: %d SIGHUPs (%d reloads accepted), %d kills; %ld "
+	    "requests; client errors %ld (%s); %lld ms after the clients "
+	    "stopped (%d counts before): %d client connections, %d held "
+	    "in the lobby, %d in workers, %d in the master, %d by no "
+	    "process, %d by more than one fd; %d client connections closed "
+	    "by the server; %d server-side sockets without a client; %d "
+	    "processes, %d listener fds, %d unix socket fds%s%s%s\n",
+	    HUP_EVERY_MS, FD_KILL_EVERY_MS, chaos_seconds(), f->seed0,
+	    MIX_WORKERS,
+	    MIX_CLIENTS, BUSY_CLIENTS, PAUSED_CLIENTS, mix_pause_ms[1],
+	    PAUSED_CLIENTS, mix_pause_ms[2], PARK_AFTER, hups, w.accepted,
+	    kills, requests(&t), t.failed, load_kinds_text(&t),
+	    (long long)census_ms, tries, c.clients, c.in_lobby, c.in_workers,
+	    c.in_master, c.missing, c.doubled, c.client_closed, c.orphans,
+	    c.procs, c.listeners, c.unix_fds, c.first[0] != '\0' ? "; " : "",
+	    c.first, transient);
+
+	assert_log(&ch.s, settled, "reload", "fd accounting: %d checks, %d "
+	    "accepted, %d generations serving: not settled with %d workers "
+	    "serving", w.checks, w.accepted, w.serving, ch.workers);
+	ck_assert_msg(kills >= 1 && hups >= 1, "fd accounting: %d kills, %d "
+	    "SIGHUPs", kills, hups);
+	ck_assert_msg(t.by_kind[LOAD_TIMEOUT] == 0 &&
+	    t.by_kind[LOAD_WRONG] == 0, "fd accounting: client errors %s: a "
+	    "timeout is a connection nobody serves, a wrong reply one served "
+	    "twice", load_kinds_text(&t));
+	ck_assert_msg(t.failed <= kills, "fd accounting: %ld client errors "
+	    "for %d workers killed: a worker holds one client connection at "
+	    "a time, the lobby and the handovers lose none", t.failed, kills);
+	ck_assert_msg(c.clients == MIX_CLIENTS, "fd accounting: the test "
+	    "holds %d client connections, expected %d", c.clients,
+	    MIX_CLIENTS);
+	ck_assert_msg(clean, "fd accounting, %lld ms after the clients "
+	    "stopped: of %d client connections %d held by no process, %d by "
+	    "more than one fd, %d by the master; %d closed by the server; %d "
+	    "server-side sockets without a client; the first: %s (%s)",
+	    (long long)census_ms, c.clients, c.missing, c.doubled,
+	    c.in_master, c.client_closed, c.orphans, c.first,
+	    master_text(&ch));
+	ck_assert_msg(zombies == 0, "fd accounting: %d zombies", zombies);
+	chaos_stop(&ch);
+	free(f);
+}
+END_TEST
+
 /* One case per scenario, so that CK_RUN_CASE=sigstop (say) runs one. */
 static TCase *
 new_case(Suite *s, const char *name)
@@ -868,6 +1652,8 @@ chaos_suite(void)
 	tcase_add_test(new_case(s, "sigsegv"), test_sigsegv_workers);
 	tcase_add_test(new_case(s, "master-kill"), test_master_sigkill);
 	tcase_add_test(new_case(s, "reload"), test_reload_under_load);
+	tcase_add_test(new_case(s, "lobby-kill"), test_lobby_sigkill);
+	tcase_add_test(new_case(s, "fd-census"), test_fd_accounting);
 	return s;
 }
 
