@@ -12,8 +12,6 @@
 #define KINDS_LIST	"crash reset stall close error"
 
 
-static int	 fail(char *err, size_t errlen, const char *fmt, ...)
-		    __attribute__((format(printf, 3, 4)));
 static int	 prob_check(const char *text, size_t len, const char *what,
 		    int whatlen, uint32_t *ppm, char *err, size_t errlen);
 static int	 kind_of(const char *name, size_t len);
@@ -24,8 +22,8 @@ static const char *const names[BENCH_FAULT_KINDS] = {
 	"crash", "reset", "stall", "close", "error",
 };
 
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
+int
+bench_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list	 ap;
 
@@ -49,12 +47,12 @@ prob_check(const char *text, size_t len, const char *what, int whatlen,
 	case PROB_OK:
 		return 0;
 	case PROB_RANGE:
-		return fail(err, errlen, "%.*s: '%.*s' is out of range (0 to "
+		return bench_fail(err, errlen, "%.*s: '%.*s' is out of range (0 to "
 		    "100%%)", whatlen, what, (int)len, text);
 	case PROB_BAD:
 		break;
 	}
-	return fail(err, errlen, "%.*s: '%.*s' is not a probability "
+	return bench_fail(err, errlen, "%.*s: '%.*s' is not a probability "
 	    "(examples: 5%%, 0.25%%, 0.05; to a millionth)", whatlen, what,
 	    (int)len, text);
 }
@@ -93,15 +91,15 @@ bench_parse_faults(const char *text, struct bench_faults *f, char *err,
 		len = comma != NULL ? (size_t)(comma - p) : strlen(p);
 		eq = memchr(p, '=', len);
 		if (eq == NULL || eq == p)
-			return fail(err, errlen, "--expect-faults: '%.*s' is "
+			return bench_fail(err, errlen, "--expect-faults: '%.*s' is "
 			    "not KIND=PROBABILITY (kinds: " KINDS_LIST "; "
 			    "example: reset=1%%,error=0.5%%)", (int)len, p);
 		if ((k = kind_of(p, (size_t)(eq - p))) == -1)
-			return fail(err, errlen, "--expect-faults: unknown "
+			return bench_fail(err, errlen, "--expect-faults: unknown "
 			    "kind '%.*s' (kinds: " KINDS_LIST ")",
 			    (int)(eq - p), p);
 		if (f->given[k])
-			return fail(err, errlen, "--expect-faults: %s is "
+			return bench_fail(err, errlen, "--expect-faults: %s is "
 			    "given twice", names[k]);
 		snprintf(what, sizeof(what), "--expect-faults %s", names[k]);
 		if (prob_check(eq + 1, len - (size_t)(eq + 1 - p), what,

@@ -117,4 +117,8 @@ size_t	 bench_faults_compare(const struct bench_faults *f,
 	    const struct bench_fault_seen *seen,
 	    struct bench_fault_check *out);
 
+/* Write a message into err (for the option parsers); returns -1. */
+int	 bench_fail(char *err, size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
 #endif

@@ -28,8 +28,6 @@ struct given {
 	bool	 pipeline, rate, block, inflight, request, expect;
 };
 
-static int	 fail(char *err, size_t errlen, const char *fmt, ...)
-		    __attribute__((format(printf, 3, 4)));
 static int	 parse_mode(const char *text, enum bench_mode *mode,
 		    char *err, size_t errlen);
 static int	 parse_rate(const char *text, double *rate, char *err,
@@ -124,17 +122,6 @@ static const char help_text[] =
     "With\n--expect-faults, 1 is errors the faults do not explain, or a "
     "rate outside\nits interval.\n";
 
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 void
 bench_options_default(struct bench_options *o)
 {
@@ -194,7 +181,7 @@ bench_options_parse(int argc, char *const argv[], struct bench_options *o,
 			return 0;
 		}
 		if (ch == ':')
-			return fail(err, errlen, "option '%s' needs a value",
+			return bench_fail(err, errlen, "option '%s' needs a value",
 			    argv[optind - 1]);
 		if (ch == '?')
 			return unknown_option(argv[optind - 1], err, errlen);
@@ -206,7 +193,7 @@ bench_options_parse(int argc, char *const argv[], struct bench_options *o,
 		    errlen) == -1)
 			return -1;
 		if (optind + 1 < argc)
-			return fail(err, errlen, "unexpected argument '%s' "
+			return bench_fail(err, errlen, "unexpected argument '%s' "
 			    "(one target only)", argv[optind + 1]);
 	}
 	return check_combination(o, &g, err, errlen);
@@ -222,11 +209,11 @@ unknown_option(const char *arg, char *err, size_t errlen)
 	const char	*eq;
 
 	if (strncmp(arg, "--", 2) != 0)
-		return fail(err, errlen, "unknown option '-%c'", optopt);
+		return bench_fail(err, errlen, "unknown option '-%c'", optopt);
 	if (optopt != 0 && (eq = strchr(arg, '=')) != NULL)
-		return fail(err, errlen, "option '%.*s' takes no value",
+		return bench_fail(err, errlen, "option '%.*s' takes no value",
 		    (int)(eq - arg), arg);
-	return fail(err, errlen, "unknown option '%s'", arg);
+	return bench_fail(err, errlen, "unknown option '%s'", arg);
 }
 
 /* One option with its value into o; g notes that it was given. */
@@ -270,7 +257,7 @@ parse_option(int ch, const char *arg, struct bench_options *o,
 		    errlen) == -1)
 			return -1;
 		if (o->block < 1 || o->block > BENCH_BLOCK_MAX)
-			return fail(err, errlen, "--block: '%s' is out of "
+			return bench_fail(err, errlen, "--block: '%s' is out of "
 			    "range: 1 byte to 1m (%d bytes)", arg,
 			    BENCH_BLOCK_MAX);
 		return 0;
@@ -280,7 +267,7 @@ parse_option(int ch, const char *arg, struct bench_options *o,
 		    errlen) == -1)
 			return -1;
 		if (o->inflight < 1 || o->inflight > BENCH_INFLIGHT_BYTES_MAX)
-			return fail(err, errlen, "--inflight: '%s' is out of "
+			return bench_fail(err, errlen, "--inflight: '%s' is out of "
 			    "range: 1 byte to 64m (%d bytes)", arg,
 			    BENCH_INFLIGHT_BYTES_MAX);
 		return 0;
@@ -293,7 +280,7 @@ parse_option(int ch, const char *arg, struct bench_options *o,
 		o->quiet = true;
 		return 0;
 	}
-	return fail(err, errlen, "option '%c' is not handled", ch);
+	return bench_fail(err, errlen, "option '%c' is not handled", ch);
 }
 
 /* Options that the chosen mode would silently ignore are mistakes. */
@@ -304,29 +291,29 @@ check_combination(const struct bench_options *o, const struct given *g,
 	const char	*mode = bench_mode_name(o->mode);
 
 	if (o->mode != BENCH_RR && g->pipeline)
-		return fail(err, errlen, "--pipeline applies to --mode rr "
+		return bench_fail(err, errlen, "--pipeline applies to --mode rr "
 		    "only, not %s", mode);
 	if (o->mode != BENCH_RR && g->rate)
-		return fail(err, errlen, "--rate applies to --mode rr only, "
+		return bench_fail(err, errlen, "--rate applies to --mode rr only, "
 		    "not %s", mode);
 	if (g->pipeline && g->rate)
-		return fail(err, errlen, "--pipeline and --rate do not go "
+		return bench_fail(err, errlen, "--pipeline and --rate do not go "
 		    "together: with --rate, requests go out when due, up to "
 		    "%d in flight per connection", BENCH_INFLIGHT_MAX);
 	if (o->mode != BENCH_STREAM && (g->block || g->inflight))
-		return fail(err, errlen, "%s applies to --mode stream only, "
+		return bench_fail(err, errlen, "%s applies to --mode stream only, "
 		    "not %s", g->block ? "--block" : "--inflight", mode);
 	if (o->mode == BENCH_STREAM && (g->request || g->expect))
-		return fail(err, errlen, "%s applies to --mode rr and connect "
+		return bench_fail(err, errlen, "%s applies to --mode rr and connect "
 		    "only: stream sends a byte pattern and checks its echo",
 		    g->request ? "--request" : "--expect");
 	if (o->mode == BENCH_STREAM && o->faults.any)
-		return fail(err, errlen, "--expect-faults applies to --mode rr "
+		return bench_fail(err, errlen, "--expect-faults applies to --mode rr "
 		    "and connect only: in stream mode the server's requests "
 		    "are its reads, which the client cannot count");
 	if (o->faults.given[BENCH_FAULT_ERROR] && (o->expect_len == 0 ||
 	    o->expect[o->expect_len - 1] != '\n'))
-		return fail(err, errlen, "--expect-faults error: needs --expect "
+		return bench_fail(err, errlen, "--expect-faults error: needs --expect "
 		    "with a reply that ends in \\n (such as 'PONG\\n'), to "
 		    "tell the error reply from the answer");
 	return 0;
@@ -345,7 +332,7 @@ parse_mode(const char *text, enum bench_mode *mode, char *err,
 			*mode = modes[i];
 			return 0;
 		}
-	return fail(err, errlen, "--mode: '%s' is not one of rr, stream, "
+	return bench_fail(err, errlen, "--mode: '%s' is not one of rr, stream, "
 	    "connect", text);
 }
 
@@ -359,7 +346,7 @@ bench_parse_uint(const char *text, const char *what, unsigned min,
 	for (p = text; *p >= '0' && *p <= '9' && v <= max; p++)
 		v = v * 10 + (unsigned)(*p - '0');
 	if (p == text || (*p != '\0' && v <= max) || v < min || v > max)
-		return fail(err, errlen, "%s: '%s' is not a number from %u "
+		return bench_fail(err, errlen, "%s: '%s' is not a number from %u "
 		    "to %u", what, text, min, max);
 	*out = (unsigned)v;
 	return 0;
@@ -388,7 +375,7 @@ parse_rate(const char *text, double *rate, char *err, size_t errlen)
 		if (*rate > 0 && *rate <= BENCH_RATE_MAX)
 			return 0;
 	}
-	return fail(err, errlen, "--rate: '%s' is not a rate in requests/s "
+	return bench_fail(err, errlen, "--rate: '%s' is not a rate in requests/s "
 	    "(a number above 0, at most %.0f)", text, BENCH_RATE_MAX);
 }
 
@@ -422,12 +409,12 @@ bench_parse_duration(const char *text, const char *what, uint64_t *ns,
 		if (strcmp(p, units[i].name) == 0)
 			mult = units[i].ns;
 	if (digits + fdigits == 0 || mult == 0)
-		return fail(err, errlen, "%s: '%s' is not a duration "
+		return bench_fail(err, errlen, "%s: '%s' is not a duration "
 		    "(examples: 500ms, 10s, 2m; a plain number is seconds)",
 		    what, text);
 	/* 12 digits of hours would wrap: compare before multiplying. */
 	if (whole > BENCH_DURATION_MAX_NS / mult)
-		return fail(err, errlen, "%s: '%s' is longer than 7 days",
+		return bench_fail(err, errlen, "%s: '%s' is longer than 7 days",
 		    what, text);
 	/*
 	 * frac < 10^9 and mult up to 3.6e12: divide first where that is
@@ -437,7 +424,7 @@ bench_parse_duration(const char *text, const char *what, uint64_t *ns,
 	v = whole * mult + (mult % scale == 0 ? frac * (mult / scale) :
 	    frac * mult / scale);
 	if (v > BENCH_DURATION_MAX_NS)
-		return fail(err, errlen, "%s: '%s' is longer than 7 days",
+		return bench_fail(err, errlen, "%s: '%s' is longer than 7 days",
 		    what, text);
 	*ns = v;
 	return 0;
@@ -452,7 +439,7 @@ parse_positive_duration(const char *text, const char *what, uint64_t *ns,
 	if (bench_parse_duration(text, what, &v, err, errlen) == -1)
 		return -1;
 	if (v < NS_PER_MS)
-		return fail(err, errlen, "%s: '%s' is too short (1ms at "
+		return bench_fail(err, errlen, "%s: '%s' is too short (1ms at "
 		    "least)", what, text);
 	*ns = v;
 	return 0;
@@ -474,7 +461,7 @@ bench_parse_size(const char *text, const char *what, size_t *out,
 	else if (*p == 'm' || *p == 'M')
 		mult = 1024 * 1024, p++;
 	if (digits == 0 || *p != '\0')
-		return fail(err, errlen, "%s: '%s' is not a size in bytes "
+		return bench_fail(err, errlen, "%s: '%s' is not a size in bytes "
 		    "(examples: 4096, 16k, 1m)", what, text);
 	*out = (size_t)(v * mult);
 	return 0;
@@ -513,29 +500,29 @@ bench_unescape(const char *text, const char *what, char *out, size_t cap,
 			case 'x':
 				if ((hi = hex_digit(p[1])) == -1 ||
 				    (lo = hex_digit(p[2])) == -1)
-					return fail(err, errlen, "%s: '\\x' "
+					return bench_fail(err, errlen, "%s: '\\x' "
 					    "needs two hex digits, as in "
 					    "\\x0a", what);
 				c = (char)(hi * 16 + lo);
 				p += 2;
 				break;
 			case '\0':
-				return fail(err, errlen, "%s: a lone '\\' at "
+				return bench_fail(err, errlen, "%s: a lone '\\' at "
 				    "the end (write \\\\ for a backslash)",
 				    what);
 			default:
-				return fail(err, errlen, "%s: unknown escape "
+				return bench_fail(err, errlen, "%s: unknown escape "
 				    "'\\%c' (accepted: \\n \\r \\t \\\\ \\0 "
 				    "\\xHH)", what, *p);
 			}
 		}
 		if (n == cap)
-			return fail(err, errlen, "%s: longer than %zu bytes",
+			return bench_fail(err, errlen, "%s: longer than %zu bytes",
 			    what, cap);
 		out[n++] = c;
 	}
 	if (n == 0)
-		return fail(err, errlen, "%s: must not be empty", what);
+		return bench_fail(err, errlen, "%s: must not be empty", what);
 	*len = n;
 	return 0;
 }
@@ -553,12 +540,12 @@ bench_parse_target(const char *text, struct net_addr *out, char *err,
 		text = buf;
 	}
 	if (net_parse_addr(text, out, why, sizeof(why)) == -1)
-		return fail(err, errlen, "target %s", why);
+		return bench_fail(err, errlen, "target %s", why);
 	if ((out->ss.ss_family == AF_INET &&
 	    ((struct sockaddr_in *)&out->ss)->sin_port == 0) ||
 	    (out->ss.ss_family == AF_INET6 &&
 	    ((struct sockaddr_in6 *)&out->ss)->sin6_port == 0))
-		return fail(err, errlen, "target '%s': port 0 cannot be "
+		return bench_fail(err, errlen, "target '%s': port 0 cannot be "
 		    "connected to", text);
 	return 0;
 }

@@ -57,6 +57,7 @@ static const char *const level_names[] = {
 
 static bool	 stderr_is_journal(void);
 static int	 open_file(void);
+static int	 move_onto(int, int);
 static void	 emit_line(enum log_level, char *, size_t, size_t);
 static void	 log_emit(enum log_level, int, const char *, va_list)
 		    __attribute__((format(printf, 3, 0)));
@@ -186,34 +187,34 @@ log_mirror_stderr(bool on)
 int
 log_reopen(void)
 {
-	int fd;
-
 	if (target != TARGET_FILE)
 		return 0;
-	if ((fd = open_file()) == -1)
-		return -1;
-	/* dup2 keeps the fd number, which forked workers were told to keep. */
-	if (dup2(fd, log_file) == -1) {
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
+	return move_onto(open_file(), log_file);
 }
 
 int
 log_reopen_at(int fd, const char *path)
 {
-	int nfd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+	return move_onto(open(path, O_WRONLY | O_APPEND | O_CLOEXEC |
+	    O_NOFOLLOW), fd);
+}
+
+/*
+ * A file opened anew (nfd, -1 when the open failed) takes the place of
+ * fd: dup2 keeps the number, which forked children were told to keep.
+ */
+static int
+move_onto(int nfd, int fd)
+{
+	int r, saved;
 
 	if (nfd == -1)
 		return -1;
-	if (dup2(nfd, fd) == -1) {
-		close(nfd);
-		return -1;
-	}
+	r = dup2(nfd, fd);
+	saved = errno;
 	close(nfd);
-	return 0;
+	errno = saved;
+	return r == -1 ? -1 : 0;
 }
 
 int

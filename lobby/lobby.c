@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/access.h"
 #include "common/handoff.h"
 #include "common/idle.h"
 #include "common/health.h"
@@ -598,27 +599,21 @@ goodbye(int fd, struct handoff *h, const char *end, bool bye)
 	access_log(h, end);
 }
 
-/* The same line as a worker's (worker/worker.c), with worker=0. */
+/* The worker's line (common/access.h), as worker 0. */
 static void
 access_log(const struct handoff *h, const char *end)
 {
-	struct timespec started = { .tv_sec = (time_t)h->started_sec,
-	    .tv_nsec = (long)h->started_nsec };
-	char line[512], when[40];
-	int n;
+	struct access_entry e = {
+		.started = { .tv_sec = (time_t)h->started_sec,
+		    .tv_nsec = (long)h->started_nsec },
+		.peer = h->peer, .pid = self.pid, .worker = 0,
+		.duration_ms = now_ms() - h->started_ms,
+		.requests = h->requests, .bytes_in = h->bytes_in,
+		.bytes_out = h->bytes_out, .end = end,
+	};
 
-	if (self.env->access_fd == -1)
-		return;
-	format_time(&started, when, sizeof(when));
-	n = snprintf(line, sizeof(line), "%s peer=%s pid=%ld worker=0 "
-	    "duration_ms=%lld requests=%llu bytes_in=%llu bytes_out=%llu "
-	    "end=\"%s\"\n", when, h->peer, (long)self.pid,
-	    (long long)(now_ms() - h->started_ms),
-	    (unsigned long long)h->requests, (unsigned long long)h->bytes_in,
-	    (unsigned long long)h->bytes_out, end);
-	if (n > 0 && write(self.env->access_fd, line, (size_t)n <
-	    sizeof(line) ? (size_t)n : sizeof(line) - 1) == -1)
-		log_warn("writing the access log");
+	if (self.env->access_fd != -1)
+		access_write(self.env->access_fd, &e);
 }
 
 /* Until the next idle deadline, report, or end of an intake pause. */

@@ -82,7 +82,6 @@ struct conn {
 	const char	*arrived_partial;
 
 	/* For the access log line. */
-	char		 started_text[32];
 	uint64_t	 requests_before;
 	uint64_t	 bytes_in_before;
 	uint64_t	 bytes_out_before;

@@ -26,6 +26,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "common/access.h"
 #include "common/handoff.h"
 #include "common/log.h"
 #include "common/proc.h"
@@ -193,25 +194,20 @@ reopen_log_files(void)
 static void
 access_log(const struct conn *c, enum proto_end end, int64_t duration_ms)
 {
-	char line[512], had[80], faults[96] = "";
-	int n;
+	char had[80];
+	struct access_entry e = { .peer = c->peer, .pid = getpid(),
+	    .worker = self.env->slot, .duration_ms = duration_ms,
+	    .requests = self.stats.requests - c->requests_before,
+	    .bytes_in = self.stats.bytes_in - c->bytes_in_before,
+	    .bytes_out = self.stats.bytes_out - c->bytes_out_before,
+	    .end = proto_end_name(end), .faults = had };
 
 	if (access_fd == -1)
 		return;
+	e.started = (struct timespec){ .tv_sec = (time_t)c->started_sec,
+	    .tv_nsec = (long)c->started_nsec };
 	inject_describe(c, had, sizeof(had));
-	if (had[0] != '\0')
-		snprintf(faults, sizeof(faults), " faults=%s", had);
-	n = snprintf(line, sizeof(line), "%s peer=%s pid=%ld worker=%d "
-	    "duration_ms=%lld requests=%llu bytes_in=%llu bytes_out=%llu "
-	    "end=\"%s\"%s\n", c->started_text, c->peer, (long)getpid(),
-	    self.env->slot, (long long)duration_ms,
-	    (unsigned long long)(self.stats.requests - c->requests_before),
-	    (unsigned long long)(self.stats.bytes_in - c->bytes_in_before),
-	    (unsigned long long)(self.stats.bytes_out - c->bytes_out_before),
-	    proto_end_name(end), faults);
-	if (n > 0 && write(access_fd, line, (size_t)n < sizeof(line) ?
-	    (size_t)n : sizeof(line) - 1) == -1)
-		log_warn("writing the access log");
+	access_write(access_fd, &e);
 }
 
 /*
@@ -532,7 +528,6 @@ serve(int fd, const struct sockaddr_storage *ss, socklen_t len,
 	}
 	c.started_sec = ts.tv_sec;
 	c.started_nsec = ts.tv_nsec;
-	format_time(&ts, c.started_text, sizeof(c.started_text));
 	/* Totals of a handed-over connection count from before it came. */
 	c.requests_before = self.stats.requests - (h ? h->requests : 0);
 	c.bytes_in_before = self.stats.bytes_in - (h ? h->bytes_in : 0);
