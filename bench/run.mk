@@ -2,6 +2,7 @@
 #
 #   make bench                  forkline alone
 #   make bench PEERS=1          with floor, Apache (prefork + mod_echo), redis
+#   make bench PEERS=floor      with those named (comma-separated: floor,apache)
 #   make bench BENCH_ARGS='--only rr-c64 --repeat 5 --markdown out.md'
 #   make bench-compare COMPARE=/other/bin/forkline
 #                               A/B: bin/forkline against another binary
@@ -12,14 +13,20 @@
 #
 # Installs the peers and gnuplot first (scripts/install-deps --bench), then
 # builds the server, the load generator and the floor, in that order.
+# PEERS empty, 0 or no: forkline alone; 1 or yes: bench/run --peers (all
+# three); anything else is the list: bench/run --peers floor,apache. The
+# c=1024 cells run on pools of 1040 processes per prefork server, the
+# others on 272 (bench/run --workers).
 
 .PHONY: bench
+
+BENCH_PEERS = $(if $(filter-out 0 no,$(PEERS)),--peers \
+	$(filter-out 1 yes,$(PEERS)))
 
 bench:
 	scripts/install-deps --bench
 	$(MAKE) bin/forkline bin/forkline-bench $(FLOOR)
-	bench/run $(if $(filter-out 0 no,$(PEERS)),--peers) --floor $(FLOOR) \
-	    $(BENCH_ARGS)
+	bench/run $(BENCH_PEERS) --floor $(FLOOR) $(BENCH_ARGS)
 
 # The floor, bench/run's least prefork server (bench/floor.c): one file,
 # nothing linked, the project's warnings.
