@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/hot.h"
 #include "common/proc.h"
 
 extern char **environ;
@@ -151,7 +152,7 @@ format_time(const struct timespec *ts, char *buf, size_t len)
 	snprintf(buf + n, len - n, ".%03ldZ", ts->tv_nsec / 1000000);
 }
 
-int64_t
+HOT int64_t
 now_ms(void)
 {
 	struct timespec ts;
@@ -160,7 +161,7 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int64_t
+HOT int64_t
 now_us(void)
 {
 	struct timespec ts;

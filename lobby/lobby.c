@@ -89,7 +89,9 @@ static volatile sig_atomic_t	 stop_flag;
 static volatile sig_atomic_t	 reopen_flag;
 static volatile sig_atomic_t	 handover_flag;	/* SIGUSR2 */
 static struct lobby		 self;
-static unsigned char		 partial[HANDOFF_PARTIAL_MAX];
+/* A handed-over request's bytes. Allocated, not static: in .bss it would
+ * sit between the workers' statics, which share this binary. */
+static unsigned char		*partial;
 
 static void	 on_sigterm(int);
 static void	 setup_process(const struct lobby_env *);
@@ -139,6 +141,8 @@ lobby_main(const struct lobby_env *env)
 	max = setup_limits(env);
 	if (parked_init(&self.table, max) == -1)
 		fatal(EX_OSERR, "a table for %zu parked connections", max);
+	if ((partial = malloc(HANDOFF_PARTIAL_MAX)) == NULL)
+		fatal(EX_OSERR, "a buffer for handed-over requests");
 	setup_epoll();
 	self.report.ready = 1;
 	report_send(now_ms());

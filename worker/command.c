@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/hot.h"
 #include "worker/command.h"
 
 /* Longest client word quoted back in "unknown command" replies. */
@@ -66,7 +67,7 @@ static void	 command_arg(const struct command_def *def, const char *rest,
  * request gives kind CMD_INVALID and the reply text in out->error. For
  * ECHO and FAULT, out->arg points into line (never NULL, even when arglen is 0).
  */
-void
+HOT void
 command_parse(const char *line, size_t len,
     const struct command_limits *limits, struct command *out)
 {
@@ -119,7 +120,7 @@ command_name(enum command_kind kind)
 	return "INVALID";
 }
 
-static void
+static HOT void
 command_arg(const struct command_def *def, const char *rest, size_t restlen,
     const struct command_limits *limits, struct command *out)
 {
@@ -154,13 +155,13 @@ command_arg(const struct command_def *def, const char *rest, size_t restlen,
 	out->kind = def->kind;
 }
 
-static bool
+static HOT bool
 is_blank(char c)
 {
 	return c == ' ' || c == '\t';
 }
 
-static size_t
+static HOT size_t
 skip_blanks(const char *s, size_t i, size_t len)
 {
 	while (i < len && is_blank(s[i]))
@@ -169,7 +170,7 @@ skip_blanks(const char *s, size_t i, size_t len)
 }
 
 /* ASCII case-insensitive; name is upper case. */
-static bool
+static HOT bool
 word_equal(const char *word, size_t len, const char *name)
 {
 	size_t	 i;
@@ -187,7 +188,7 @@ word_equal(const char *word, size_t len, const char *name)
 	return name[len] == '\0';
 }
 
-static const struct command_def *
+static HOT const struct command_def *
 command_lookup(const char *word, size_t len)
 {
 	size_t	 i;
@@ -198,7 +199,7 @@ command_lookup(const char *word, size_t len)
 	return NULL;
 }
 
-static uint64_t
+static HOT uint64_t
 command_limit(enum command_kind kind, const struct command_limits *limits)
 {
 	switch (kind) {

@@ -6,12 +6,14 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "common/hot.h"
+#include "common/idle.h"
 #include "common/log.h"
 #include "common/proc.h"
-#include "common/idle.h"
 #include "worker/conn.h"
 #include "worker/report.h"
 #include "worker/stop.h"
@@ -112,12 +114,13 @@ conn_wait_readable(struct conn *c, int64_t timeout_ms)
  * (EINTR). Returns CONN_TIMEOUT for either wake-up: the caller re-checks its
  * deadline and the stop, as it would after ppoll.
  */
-static enum conn_event
-receive_blocking(struct conn *c, void *buf, size_t len, size_t *got)
+static HOT enum conn_event
+receive_blocking(struct conn *c, void *buf, size_t len, int64_t now,
+    size_t *got)
 {
 	ssize_t n;
 
-	report_before_block(c->recv_slice_ms);
+	report_before_block(c->recv_slice_ms, now);
 	n = recv(c->fd, buf, len, 0);
 	if (n > 0) {
 		c->stats->bytes_in += (uint64_t)n;
@@ -143,7 +146,8 @@ wait_or_park(struct conn *c, int64_t timeout_ms)
 {
 	struct pollfd pfd[CONN_DEMAND_MAX + 2];
 	struct timespec ts;
-	int64_t left = c->park_at_ms - now_ms();
+	int64_t now = now_ms(), left = c->park_at_ms - now;
+	bool deaf = now < c->demand_deaf_until_ms;
 	int i, n, nfds = 2;
 
 	/* Past park_at_ms, still look once: bytes there are a request. */
@@ -151,10 +155,12 @@ wait_or_park(struct conn *c, int64_t timeout_ms)
 		left = 0;
 	if (left > timeout_ms)
 		left = timeout_ms;
+	if (deaf && left > c->demand_deaf_until_ms - now)
+		left = c->demand_deaf_until_ms - now;
 	left = report_cap_wait(left);
 	pfd[0] = (struct pollfd){ .fd = c->fd, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = stop_lifeline(), .events = POLLIN };
-	for (i = 0; i < c->ndemand && i < CONN_DEMAND_MAX; i++)
+	for (i = 0; !deaf && i < c->ndemand && i < CONN_DEMAND_MAX; i++)
 		pfd[nfds++] = (struct pollfd){ .fd = c->demand[i],
 		    .events = POLLIN };
 	ts.tv_sec = left / 1000;
@@ -169,10 +175,44 @@ wait_or_park(struct conn *c, int64_t timeout_ms)
 	stop_check_lifeline(&pfd[1]);
 	if (pfd[0].revents != 0)
 		return CONN_READABLE;
-	for (i = 2; i < nfds; i++)
-		if (pfd[i].revents != 0)
+	for (i = 2; i < nfds; i++) {
+		if (pfd[i].revents == 0)
+			continue;
+		/* Only when no one else could take that client: every
+		 * waiting worker wakes on it, and an idle one will. */
+		if (idle_none(c->env->idle))
 			return CONN_IDLE;
+		c->demand_deaf_until_ms = now_ms() + c->slice_short_ms;
+		return CONN_TIMEOUT;
+	}
 	return now_ms() >= c->park_at_ms ? CONN_IDLE : CONN_TIMEOUT;
+}
+
+/*
+ * The recv slice for the next blocking recv, set on the socket when it
+ * changes: short only while no worker is idle and the connection may
+ * park, because then another client may need this worker at any moment;
+ * long otherwise, so that the quiet moments of a pool with workers to
+ * spare cost no wake-up. 0 when it cannot be set: wait in ppoll then.
+ */
+static HOT int64_t
+choose_slice(struct conn *c)
+{
+	int64_t want = c->park_at_ms != 0 && idle_none(c->env->idle) ?
+	    c->slice_short_ms : c->slice_long_ms;
+	struct timeval tv = { .tv_sec = want / 1000,
+	    .tv_usec = (want % 1000) * 1000 };
+
+	if (want == c->recv_slice_ms)
+		return want;
+	if (setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+	    sizeof(tv)) == -1) {
+		log_warn("%s: setsockopt(SO_RCVTIMEO)", c->peer);
+		c->recv_slice_ms = -1;
+		return 0;
+	}
+	c->recv_slice_ms = want;
+	return want;
 }
 
 /*
@@ -184,11 +224,11 @@ wait_or_park(struct conn *c, int64_t timeout_ms)
  * request yet), a connection that may park waits that way from the
  * start: another client is waiting for this worker already.
  */
-enum conn_event
+HOT enum conn_event
 conn_receive(struct conn *c, void *buf, size_t len, int64_t deadline_ms,
     size_t *got)
 {
-	int64_t slice = c->recv_slice_ms, left;
+	int64_t slice = 0, left, now;
 	bool sliced = false;
 	enum conn_event ev;
 	ssize_t n;
@@ -196,8 +236,9 @@ conn_receive(struct conn *c, void *buf, size_t len, int64_t deadline_ms,
 	for (;;) {
 		if (stop_requested())
 			return CONN_STOP;
-		report_tick();
-		left = deadline_ms - now_ms();
+		now = now_ms();		/* one clock read for all three */
+		report_tick_at(now);
+		left = deadline_ms - now;
 		if (left <= 0)
 			return CONN_TIMEOUT;
 		/*
@@ -211,11 +252,13 @@ conn_receive(struct conn *c, void *buf, size_t len, int64_t deadline_ms,
 		    (idle_any_queued(c->env->idle) ||
 		    c->stats->requests == c->requests_before))
 			sliced = true;
+		if (!sliced)
+			slice = choose_slice(c);
 		if (sliced)
 			ev = c->park_at_ms != 0 ? wait_or_park(c, left) :
 			    conn_wait_readable(c, left);
 		else if (slice > 0 && left >= slice) {
-			switch (receive_blocking(c, buf, len, got)) {
+			switch (receive_blocking(c, buf, len, now, got)) {
 			case CONN_TIMEOUT:
 				sliced = true;
 				continue;	/* a slice ended, or a signal */
@@ -251,7 +294,7 @@ conn_receive(struct conn *c, void *buf, size_t len, int64_t deadline_ms,
 	}
 }
 
-ssize_t
+HOT ssize_t
 conn_read(struct conn *c, void *buf, size_t len)
 {
 	ssize_t n;
@@ -272,7 +315,7 @@ conn_read(struct conn *c, void *buf, size_t len)
  * Write everything or give up: the whole reply must leave within
  * send_timeout of the last progress, or the client is too slow to keep.
  */
-static int
+static HOT int
 send_all(struct conn *c, const char *data, size_t len)
 {
 	if (c->broken)
@@ -356,7 +399,7 @@ send_shaped(struct conn *c, const char *data, size_t len)
 	return 0;
 }
 
-int
+HOT int
 conn_flush(struct conn *c)
 {
 	size_t len = c->outlen;
@@ -365,7 +408,7 @@ conn_flush(struct conn *c)
 	return len == 0 ? (c->broken ? -1 : 0) : send_all(c, c->out, len);
 }
 
-int
+HOT int
 conn_queue(struct conn *c, const void *data, size_t len)
 {
 	if (c->outlen + len > CONN_OUT_CAP && conn_flush(c) == -1)
@@ -377,7 +420,7 @@ conn_queue(struct conn *c, const void *data, size_t len)
 	return c->broken ? -1 : 0;
 }
 
-int
+HOT int
 conn_write(struct conn *c, const void *data, size_t len)
 {
 	if (conn_flush(c) == -1)

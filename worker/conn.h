@@ -2,7 +2,7 @@
  * conn: one client connection, served with blocking I/O and deadlines.
  *
  * Reading a request is one blocking recv(2): the socket's SO_RCVTIMEO (the
- * worker's recv slice, half a heartbeat interval) wakes it regularly to send
+ * recv slice, at most half a heartbeat interval) wakes it regularly to send
  * heartbeats and check deadlines, and SIGTERM interrupts it. Only when a
  * deadline is closer than a slice does the worker wait in ppoll on the client
  * and the lifeline instead, then read without blocking. So an unpipelined
@@ -40,18 +40,25 @@ struct worker_env;
  */
 struct conn {
 	int		 fd;
-	char		 peer[NET_ADDR_TEXT_MAX];
 	struct worker_stats *stats;	/* the worker's counters */
 	const struct worker_env *env;	/* conf, slot and generation */
 	const sigset_t	*wait_mask;	/* signals let in during a wait */
-	int64_t		 recv_slice_ms;	/* the socket's SO_RCVTIMEO; 0 = none */
+	/*
+	 * The recv slice: the socket's SO_RCVTIMEO now; 0: none, -1: not
+	 * known (the socket came from another process). conn_receive sets
+	 * it, when it changes, to slice_short_ms while no worker is idle
+	 * and the connection may park, and to slice_long_ms otherwise.
+	 */
+	int64_t		 recv_slice_ms;
+	int64_t		 slice_long_ms;
+	int64_t		 slice_short_ms;
 	int64_t		 send_timeout_ms;
 	char		*out;		/* CONN_OUT_CAP bytes, owned by worker */
 	size_t		 outlen;
 	bool		 broken;	/* a write failed or timed out */
 
-	/* Injected faults (inject.c); shaped: one of the two below is set. */
-	struct fault_state faults;
+	/* Injected faults (inject.c, faults below); shaped: one of the two
+	 * below is set. */
 	bool		 shaped;
 	size_t		 bandwidth;	/* bytes/s to trickle at; 0: no limit */
 	bool		 budgeted;	/* send at most send_budget more bytes */
@@ -64,10 +71,16 @@ struct conn {
 	 * dispatch channel) says another client waits for a worker.
 	 */
 	int64_t		 park_at_ms;	/* monotonic; 0: this wait never parks */
+	int64_t		 park_after_ms;	/* conf's: no request touches conf */
+	/* Demand was seen while a worker was idle to take it: not watched
+	 * again until then (monotonic ms), or wait_or_park would wake at
+	 * once, again and again, until that worker has. */
+	int64_t		 demand_deaf_until_ms;
 	const int	*demand;
 	int		 ndemand;
 
 	/* Who the connection is; it travels along when it moves. */
+	char		 peer[NET_ADDR_TEXT_MAX];
 	int64_t		 started_ms;	/* monotonic, at accept */
 	int64_t		 started_sec;	/* realtime, at accept */
 	int64_t		 started_nsec;
@@ -75,6 +88,7 @@ struct conn {
 	/* The worker's max_requests (+ jitter): at it, the connection
 	 * moves on and the worker is recycled. 0: never. */
 	uint64_t	 recycle_after;
+	size_t		 max_rss;	/* conf's: bytes; 0 = no limit */
 
 	/* It came over the dispatch channel: carried state for the protocol
 	 * (partial request bytes, line ending, idle deadline); else NULL. */
@@ -85,6 +99,9 @@ struct conn {
 	uint64_t	 requests_before;
 	uint64_t	 bytes_in_before;
 	uint64_t	 bytes_out_before;
+
+	/* Last, being large: a request reads only its first line. */
+	struct fault_state faults;
 };
 
 enum conn_event {

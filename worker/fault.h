@@ -29,13 +29,14 @@ uint64_t fault_rng_next(struct fault_rng *rng);
  * sets its own with FAULT, its generator, and what it has had so far.
  */
 struct fault_state {
-	struct conf_faults f;		/* in force on this connection */
-	struct fault_rng rng;
+	/* First: every request reads them (inject_on, handover.c). */
 	uint32_t	 board_seen;	/* the board's version copied */
 	bool		 own;		/* FAULT set f: the board's no longer */
-	bool		 allow_client;	/* the board's, even when own */
 	bool		 on;		/* any fault in f */
+	bool		 allow_client;	/* the board's, even when own */
 	unsigned	 had;		/* 1 << enum health_fault, injected */
+	struct conf_faults f;		/* in force on this connection */
+	struct fault_rng rng;
 };
 
 /* What a request gets, drawn in this order; the first that hits wins. */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/hot.h"
 #include "common/idle.h"
 #include "common/log.h"
 #include "common/proc.h"
@@ -17,26 +18,26 @@ static void	 fill_header(const struct conn *, enum handoff_reason,
 		    const struct handover_state *, struct handoff *);
 static void	 note_failure(struct conn *, const char *, int);
 
-void
+HOT void
 handover_arm_park(struct conn *c, int64_t last_request_ms)
 {
-	int64_t after = c->env->conf->park_after_ms;
+	int64_t after = c->park_after_ms;
 
 	c->park_at_ms = after > 0 && c->env->intake != -1 &&
 	    !c->faults.own && !stop_requested() ?
 	    last_request_ms + after : 0;
 }
 
-bool
+HOT bool
 handover_on_drain(const struct conn *c)
 {
 	return c->env->pass != -1 && !c->faults.own && !stop_final();
 }
 
-bool
+HOT bool
 handover_at_limit(const struct conn *c)
 {
-	size_t max_rss = c->env->conf->max_rss;
+	size_t max_rss = c->max_rss;
 
 	return ((c->recycle_after > 0 &&
 	    c->stats->requests >= c->recycle_after) || (max_rss > 0 &&

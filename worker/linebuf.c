@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hot.h"
 #include "worker/linebuf.h"
 
 /*
@@ -59,7 +60,7 @@ linebuf_reset(struct linebuf *lb)
  * linebuf_next() has not said TOO_LONG, at most max_line + 1 bytes are
  * pending and cap >= max_line + 2, so *avail is at least 1.
  */
-char *
+HOT char *
 linebuf_space(struct linebuf *lb, size_t *avail)
 {
 	if (lb->start == lb->end)
@@ -71,7 +72,7 @@ linebuf_space(struct linebuf *lb, size_t *avail)
 }
 
 /* Account for n bytes read into the space linebuf_space() returned. */
-void
+HOT void
 linebuf_commit(struct linebuf *lb, size_t n)
 {
 	assert(n <= lb->cap - lb->end);
@@ -84,7 +85,7 @@ linebuf_pending_data(const struct linebuf *lb)
 	return lb->data + lb->start;
 }
 
-size_t
+HOT size_t
 linebuf_pending(const struct linebuf *lb)
 {
 	return lb->end - lb->start;
@@ -95,7 +96,7 @@ linebuf_pending(const struct linebuf *lb)
  * out->text points into the buffer until the next call on lb. NEED_MORE
  * and TOO_LONG consume nothing, so asking again gives the same answer.
  */
-enum linebuf_result
+HOT enum linebuf_result
 linebuf_next(struct linebuf *lb, struct line *out)
 {
 	const char	*p = lb->data + lb->start;
@@ -133,7 +134,7 @@ linebuf_capacity(size_t max_line)
 	return cap < LINEBUF_MIN_CAP ? LINEBUF_MIN_CAP : cap;
 }
 
-static void
+static HOT void
 linebuf_compact(struct linebuf *lb)
 {
 	size_t	 n = lb->end - lb->start;
@@ -148,7 +149,7 @@ linebuf_compact(struct linebuf *lb)
  * text is every pending byte except a final "\r", which may yet turn out
  * to be half of "\r\n".
  */
-static bool
+static HOT bool
 linebuf_certainly_long(const struct linebuf *lb)
 {
 	size_t	 n = lb->end - lb->start;

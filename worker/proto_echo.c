@@ -3,15 +3,12 @@
  */
 #include <string.h>
 
+#include "common/hot.h"
 #include "common/proc.h"
 #include "worker/handover.h"
 #include "worker/inject.h"
 #include "worker/proto.h"
 #include "worker/worker.h"
-
-#define ECHO_CHUNK	(64 * 1024)
-
-static char	 echo_buf[ECHO_CHUNK];
 
 static enum proto_end echo_faulted(struct conn *, size_t, int64_t);
 static bool	 pass_on(struct conn *, enum handoff_reason, int64_t);
@@ -33,7 +30,7 @@ echo_faulted(struct conn *c, size_t n, int64_t idle_timeout_ms)
 		inject_reset(c);
 		return PROTO_END_RESET;
 	case INJECT_STALL:
-		inject_stall(c, echo_buf, ECHO_CHUNK,
+		inject_stall(c, c->out, CONN_OUT_CAP,
 		    now_ms() + idle_timeout_ms);
 		return PROTO_END_STALL;
 	case INJECT_REPLY:
@@ -45,13 +42,13 @@ echo_faulted(struct conn *c, size_t n, int64_t idle_timeout_ms)
 		return PROTO_END_ERROR;
 	if (v == INJECT_CLOSE) {
 		inject_cut(c, n);
-		conn_write(c, echo_buf, n);
+		conn_write(c, c->out, n);
 		return PROTO_END_CUT;
 	}
 	if (v == INJECT_ERROR)
 		return conn_write(c, error_line, strlen(error_line)) == -1 ?
 		    PROTO_END_ERROR : PROTO_END_CLIENT_CLOSED;
-	return conn_write(c, echo_buf, n) == -1 ? PROTO_END_ERROR :
+	return conn_write(c, c->out, n) == -1 ? PROTO_END_ERROR :
 	    PROTO_END_CLIENT_CLOSED;
 }
 
@@ -68,8 +65,10 @@ pass_on(struct conn *c, enum handoff_reason why, int64_t idle_deadline)
  * RFC 862: every byte back, until the client closes. Stops between chunks
  * when the worker is told to stop: what was read is always written back.
  * Quiet for park_after, or drained, the connection moves on (handover.h).
+ * The bytes are read into the connection's output buffer and written back
+ * from it: they go back as they came, and a request touches one buffer.
  */
-enum proto_end
+HOT enum proto_end
 proto_echo_serve(struct conn *c)
 {
 	const struct conf *conf = c->env->conf;
@@ -92,7 +91,7 @@ proto_echo_serve(struct conn *c)
 			handover_arm_park(c, deadline - conf->idle_timeout_ms >
 			    arrived ? deadline - conf->idle_timeout_ms :
 			    arrived);
-		switch (conn_receive(c, echo_buf, ECHO_CHUNK, deadline, &n)) {
+		switch (conn_receive(c, c->out, CONN_OUT_CAP, deadline, &n)) {
 		case CONN_READABLE:
 			break;
 		case CONN_CLOSED:
@@ -120,7 +119,7 @@ proto_echo_serve(struct conn *c)
 				return end;
 			continue;
 		}
-		if (conn_write(c, echo_buf, n) == -1)
+		if (conn_write(c, c->out, n) == -1)
 			return PROTO_END_ERROR;
 		/* Each chunk is a request: at max_requests it moves on. */
 		c->stats->requests++;

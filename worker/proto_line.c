@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/hot.h"
 #include "common/log.h"
 #include "common/proc.h"
 #include "worker/command.h"
@@ -48,6 +49,7 @@ enum reply_result {
 /* One connection's progress through the protocol. */
 struct session {
 	struct conn	*c;
+	struct command_limits limits;	/* conf's, copied: see handle_line */
 	int64_t		 idle_timeout_ms;
 	int64_t		 idle_deadline;	/* restarts with each whole line */
 	bool		 crlf;		/* the last request's line ending */
@@ -60,7 +62,7 @@ struct session {
 /* Allocated once per worker by proto_init: no allocation per request. */
 static struct linebuf	 inbuf;
 
-static enum reply_result handle_line(struct conn *, const struct line *);
+static enum reply_result handle_line(struct session *, const struct line *);
 static enum reply_result answer(struct conn *, const struct command *, bool);
 static enum reply_result answer_faulted(struct conn *, const struct command *,
 		    bool);
@@ -108,7 +110,7 @@ proto_end_name(enum proto_end end)
 	return names[end];
 }
 
-static int
+static HOT int
 reply(struct conn *c, const char *text, size_t len, bool crlf)
 {
 	if (conn_queue(c, text, len) == -1)
@@ -116,7 +118,7 @@ reply(struct conn *c, const char *text, size_t len, bool crlf)
 	return conn_queue(c, crlf ? "\r\n" : "\n", crlf ? 2 : 1);
 }
 
-static int
+static HOT int
 reply_str(struct conn *c, const char *text, bool crlf)
 {
 	return reply(c, text, strlen(text), crlf);
@@ -165,7 +167,7 @@ reply_blob(struct conn *c, uint64_t n, bool crlf)
 }
 
 /* The reply to cmd, queued (or streamed, for a large BLOB). */
-static enum reply_result
+static HOT enum reply_result
 answer(struct conn *c, const struct command *cmd, bool crlf)
 {
 	char err[COMMAND_ERROR_MAX + 8], fault[INJECT_REPLY_MAX];
@@ -274,28 +276,33 @@ answer_faulted(struct conn *c, const struct command *cmd, bool crlf)
 	return answer(c, cmd, crlf);
 }
 
-/* FAULT itself is never faulted, so a client can always turn faults off. */
-static enum reply_result
-handle_line(struct conn *c, const struct line *line)
+/*
+ * FAULT itself is never faulted, so a client can always turn faults off.
+ * Two clock reads: the request's start, and its end, which also restarts
+ * the idle deadline. Nothing here reads conf: its limits were copied into
+ * the session, so a request touches no page of it.
+ */
+static HOT enum reply_result
+handle_line(struct session *s, const struct line *line)
 {
-	const struct conf *conf = c->env->conf;
-	struct command_limits limits = {
-		.max_sleep_ms = (uint64_t)conf->max_sleep_ms,
-		.max_blob = conf->max_blob,
-	};
+	struct conn *c = s->c;
 	struct command cmd;
-	int64_t started_us = now_us();
+	int64_t started_us = now_us(), ended_us;
 	enum reply_result rr;
 
 	c->stats->requests++;
-	stats_note_request(c->stats, line->text, line->len);
-	command_parse(line->text, line->len, &limits, &cmd);
+	stats_note_request(c->stats, line->text, line->len,
+	    started_us / 1000);
+	command_parse(line->text, line->len, &s->limits, &cmd);
 	if (cmd.kind != CMD_FAULT && inject_on(c))
 		rr = answer_faulted(c, &cmd, line->crlf);
 	else
 		rr = answer(c, &cmd, line->crlf);
-	if (rr != REPLY_BROKEN)
-		stats_note_latency(c->stats, now_us() - started_us);
+	if (rr != REPLY_BROKEN) {
+		ended_us = now_us();
+		stats_note_latency(c->stats, ended_us - started_us);
+		s->idle_deadline = ended_us / 1000 + s->idle_timeout_ms;
+	}
 	return rr;
 }
 
@@ -326,7 +333,7 @@ stall(struct session *s)
  * a byte at a time cannot hold a worker past idle_timeout. False once the
  * connection is done (s->end says why).
  */
-static bool
+static HOT bool
 answer_buffered(struct session *s)
 {
 	enum linebuf_result lr;
@@ -334,7 +341,7 @@ answer_buffered(struct session *s)
 
 	while ((lr = linebuf_next(&inbuf, &line)) == LINEBUF_LINE) {
 		s->crlf = line.crlf;
-		switch (handle_line(s->c, &line)) {
+		switch (handle_line(s, &line)) {
 		case REPLY_CLOSE:
 			s->end = conn_flush(s->c) == -1 ? PROTO_END_ERROR :
 			    PROTO_END_QUIT;
@@ -354,7 +361,6 @@ answer_buffered(struct session *s)
 		case REPLY_MORE:
 			break;
 		}
-		s->idle_deadline = now_ms() + s->idle_timeout_ms;
 		/* At max_requests: what is left goes on with the connection. */
 		if (handover_at_limit(s->c)) {
 			if (conn_flush(s->c) == 0 && pass_on(s, HANDOFF_DRAIN))
@@ -380,7 +386,7 @@ answer_buffered(struct session *s)
  * before the goodbye, once: a client that keeps sending cannot hold the
  * stop back. False once the connection is done (s->end says why).
  */
-static bool
+static HOT bool
 receive_more(struct session *s)
 {
 	int64_t last;
@@ -476,11 +482,14 @@ resume(struct session *s)
 }
 
 /* Answer what is buffered, wait for more, until the connection is done. */
-enum proto_end
+HOT enum proto_end
 proto_line_serve(struct conn *c)
 {
+	const struct conf *conf = c->env->conf;
 	struct session s = { .c = c,
-	    .idle_timeout_ms = c->env->conf->idle_timeout_ms };
+	    .limits = { .max_sleep_ms = (uint64_t)conf->max_sleep_ms,
+	    .max_blob = conf->max_blob },
+	    .idle_timeout_ms = conf->idle_timeout_ms };
 
 	s.idle_deadline = now_ms() + s.idle_timeout_ms;
 	linebuf_reset(&inbuf);

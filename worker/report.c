@@ -10,12 +10,16 @@
 #include <unistd.h>
 
 #include "common/escape.h"
+#include "common/hot.h"
 #include "common/log.h"
 #include "common/proc.h"
 #include "worker/report.h"
 
 static const struct worker_stats *stats;
-static int		 report_fd = -1;
+/* report_init ran: report_fd is the pipe. In .bss, with the rest of what
+ * a request reads here, not alone in a page of .data. */
+static bool		 reporting;
+static int		 report_fd;
 static struct health_report current;
 static struct report_timing timing;	/* what report_decide looks at */
 static unsigned long	 dropped;
@@ -28,6 +32,7 @@ report_init(const struct worker_env *env, const struct worker_stats *st)
 {
 	stats = st;
 	report_fd = env->report_fd;
+	reporting = true;
 	timing = (struct report_timing){ .sent = HEALTH_STARTING,
 	    .first = true, .heartbeat_ms = env->conf->heartbeat_interval_ms };
 	if (fcntl(report_fd, F_SETFL, O_NONBLOCK) == -1)
@@ -141,7 +146,7 @@ report_state(enum health_state state, int64_t now)
 {
 	struct report_plan plan;
 
-	if (report_fd == -1)
+	if (!reporting)
 		return;
 	plan = decide(&timing, (enum health_state)current.state, state, now);
 	current.state = (uint8_t)state;
@@ -165,31 +170,37 @@ report_set_flags(unsigned flags)
 	if ((current.flags | flags) == current.flags)
 		return;
 	current.flags |= (uint8_t)flags;
-	if (report_fd != -1)
+	if (reporting)
 		report_send();
 }
 
 void
 report_now(void)
 {
-	if (report_fd != -1)
+	if (reporting)
 		report_send();
 }
 
-uint64_t
+HOT uint64_t
 report_max_rss_kb(void)
 {
 	return current.max_rss_kb;
 }
 
-void
+HOT void
 report_tick(void)
 {
-	if (report_fd != -1 && now_ms() >= timing.next_due_ms)
+	report_tick_at(now_ms());
+}
+
+HOT void
+report_tick_at(int64_t now)
+{
+	if (reporting && now >= timing.next_due_ms)
 		report_send();
 }
 
-int64_t
+HOT int64_t
 report_due_in(void)
 {
 	int64_t left = timing.next_due_ms - now_ms();
@@ -205,20 +216,19 @@ report_due_in(void)
  * connections, and it goes out as soon as the read returns (at once when the
  * client is active, at most ms later when it sits idle).
  */
-void
-report_before_block(int64_t ms)
+HOT void
+report_before_block(int64_t ms, int64_t now)
 {
-	if (report_fd != -1 && !timing.pending &&
-	    timing.next_due_ms - now_ms() < ms)
+	if (reporting && !timing.pending && timing.next_due_ms - now < ms)
 		report_send();
 }
 
-int64_t
+HOT int64_t
 report_cap_wait(int64_t timeout_ms)
 {
 	int64_t due = report_due_in();
 
-	if (report_fd == -1)
+	if (!reporting)
 		return timeout_ms;
 	return timeout_ms < due ? timeout_ms : due;
 }

@@ -21,6 +21,8 @@ void	 report_init(const struct worker_env *env,
 void	 report_state(enum health_state state, int64_t now_ms);
 void	 report_set_flags(unsigned flags);
 void	 report_tick(void);
+/* The same, with the monotonic time in ms the caller has already. */
+void	 report_tick_at(int64_t now_ms);
 /* Send what stats hold now (before an injected crash). */
 void	 report_now(void);
 
@@ -30,8 +32,9 @@ int64_t	 report_due_in(void);
 /* Cap a wait of timeout_ms at the next heartbeat. */
 int64_t	 report_cap_wait(int64_t timeout_ms);
 
-/* About to block up to ms without waking: send a heartbeat due by then. */
-void	 report_before_block(int64_t ms);
+/* About to block up to ms without waking, at now_ms (monotonic): send a
+ * heartbeat due by then. */
+void	 report_before_block(int64_t ms, int64_t now_ms);
 
 /*
  * A busy/idle change is sent this much later, and not at all if the worker

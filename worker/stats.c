@@ -1,13 +1,15 @@
 /*
  * stats: see stats.h.
  */
+#include <string.h>
+
 #include "common/escape.h"
-#include "common/proc.h"
+#include "common/hot.h"
 #include "worker/stats.h"
 
 static void	 count_into(uint64_t *, uint64_t *, int64_t);
 
-static void
+static HOT void
 count_into(uint64_t *buckets, uint64_t *sum, int64_t us)
 {
 	int i;
@@ -21,7 +23,7 @@ count_into(uint64_t *buckets, uint64_t *sum, int64_t us)
 	*sum += (uint64_t)us;
 }
 
-void
+HOT void
 stats_note_latency(struct worker_stats *st, int64_t us)
 {
 	count_into(st->latency, &st->latency_sum_us, us);
@@ -33,10 +35,21 @@ stats_note_handoff(struct worker_stats *st, int64_t us)
 	count_into(st->handoff_latency, &st->handoff_latency_sum_us, us);
 }
 
-/* Escaped (common/escape.h): the hang report quotes it in a log line. */
-void
-stats_note_request(struct worker_stats *st, const char *line, size_t len)
+HOT void
+stats_note_request(struct worker_stats *st, const char *line, size_t len,
+    int64_t started_ms)
 {
-	esc_text(st->request, sizeof(st->request), line, len);
-	st->request_started_ms = now_ms();
+	if (len > sizeof(st->request))
+		len = sizeof(st->request);
+	memcpy(st->request, line, len);
+	st->request_len = len;
+	st->request_started_ms = started_ms;
+}
+
+/* Escaped (common/escape.h): the hang report quotes it in a log line. */
+const char *
+stats_request_text(const struct worker_stats *st, char *buf, size_t len)
+{
+	esc_text(buf, len, st->request, st->request_len);
+	return buf;
 }

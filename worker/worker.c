@@ -42,17 +42,20 @@
 #define ACCEPT_PAUSE_MS		250
 
 /*
- * With parking on, the first recv slice: a client quiet this long is
- * parked at once if another client waits for a worker (conn.h).
+ * With parking on and no worker idle, the recv slice: a client quiet this
+ * long is parked at once if another client waits for a worker (conn.h).
  */
 #define PARK_EARLY_MS		5
 
 /* This process: what it was given, what it has done, how it waits. */
 struct worker {
-	const struct worker_env	*env;
+	const struct worker_env	*env;		/* &env_here */
 	struct worker_stats	 stats;
+	struct worker_env	 env_here;	/* the master's, copied next to
+						 * what a request touches */
 	sigset_t		 wait_mask;	/* mask while in a wait */
-	int64_t			 recv_slice_ms;	/* clients' SO_RCVTIMEO */
+	int64_t			 slice_long_ms;	/* recv slices (conn.h) */
+	int64_t			 slice_short_ms;
 	uint64_t		 recycle_after;	/* requests; 0 = never */
 	int			 demand[CONN_DEMAND_MAX];	/* see conn.h */
 	int			 ndemand;
@@ -61,7 +64,19 @@ struct worker {
 static volatile sig_atomic_t	 reopen_logs;
 static int			 access_fd = -1;
 static struct worker		 self;
-static char			 out_buf[CONN_OUT_CAP];
+
+/*
+ * The connection's output buffer, and the partial request of a connection
+ * taken from the dispatch channel. Allocated once at start rather than
+ * static: 80 KiB of buffers in .bss would spread the small state every
+ * request touches (self, the protocol's, the report's) over pages of its
+ * own, and a worker woken among hundreds of others finds every page cold.
+ */
+struct worker_buffers {
+	char	 out[CONN_OUT_CAP];
+	char	 partial[HANDOFF_PARTIAL_MAX];
+};
+static struct worker_buffers	*buffers;
 
 static void	 on_sigusr1(int);
 static void	 reopen_log_files(void);
@@ -272,12 +287,14 @@ test_fault(const struct worker_env *env)
 static void
 on_sigabrt(int sig)
 {
+	char request[STATS_NOTE_TEXT_MAX];
 	void *frames[32];
 	int n;
 
 	if (self.stats.peer != NULL)
 		log_errorx("hung: serving %s, request '%s' for %lld ms",
-		    self.stats.peer, self.stats.request,
+		    self.stats.peer, stats_request_text(&self.stats, request,
+		    sizeof(request)),
 		    (long long)(now_ms() - self.stats.request_started_ms));
 	else
 		log_errorx("hung: not serving a connection");
@@ -323,23 +340,32 @@ setup_signals(void)
  * per connection. SO_RCVTIMEO is the recv slice (see conn.h): half a
  * heartbeat, so a worker blocked on an idle client still reports in time.
  * Unix-domain sockets inherit nothing; serve() sets the slice on those.
- * With parking on the slice is PARK_EARLY_MS: a client quiet that long
- * is then watched in ppoll, so that it can be parked (conn.h).
+ * With parking on that long slice is at most park_after, and a short one,
+ * PARK_EARLY_MS, is set on a client's socket while no worker is idle: a
+ * client quiet that long is then watched in ppoll, so that it can be
+ * parked when another client waits (conn.h, choose_slice in conn.c).
  */
 static void
 setup_listeners(const struct worker_env *env)
 {
 	int64_t slice = env->conf->heartbeat_interval_ms / 2;
+	int64_t park_after = env->conf->park_after_ms;
 	struct timeval tv;
 	int i, on = 1, domain;
 	socklen_t len;
 
-	if (env->conf->park_after_ms > 0 && env->intake != -1 &&
-	    slice > PARK_EARLY_MS)
-		slice = PARK_EARLY_MS;
+	if (slice < 1)
+		slice = 1;
+	self.slice_long_ms = self.slice_short_ms = slice;
+	if (park_after > 0 && env->intake != -1) {
+		if (self.slice_long_ms > park_after)
+			self.slice_long_ms = park_after;
+		if (self.slice_short_ms > PARK_EARLY_MS)
+			self.slice_short_ms = PARK_EARLY_MS;
+	}
+	slice = self.slice_long_ms;
 	tv = (struct timeval){ .tv_sec = slice / 1000,
 	    .tv_usec = (slice % 1000) * 1000 };
-	self.recv_slice_ms = slice > 0 ? slice : 1;
 	for (i = 0; i < env->nlisteners; i++) {
 		self.demand[self.ndemand++] = env->listeners[i];
 		len = sizeof(domain);
@@ -453,7 +479,7 @@ accept_one(int listener)
 static int
 take_one(void)
 {
-	static char partial[HANDOFF_PARTIAL_MAX];
+	char *partial = buffers->partial;
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	struct handoff h;
@@ -494,16 +520,19 @@ serve(int fd, const struct sockaddr_storage *ss, socklen_t len,
     const struct handoff *h, const char *partial)
 {
 	struct conn c = { .fd = fd, .stats = &self.stats, .env = self.env,
-	    .wait_mask = &self.wait_mask, .recv_slice_ms = self.recv_slice_ms,
+	    .wait_mask = &self.wait_mask, .slice_long_ms = self.slice_long_ms,
+	    .slice_short_ms = self.slice_short_ms,
 	    .send_timeout_ms = self.env->conf->send_timeout_ms,
-	    .out = out_buf, .demand = self.demand, .ndemand = self.ndemand,
+	    .out = buffers->out, .demand = self.demand, .ndemand = self.ndemand,
 	    .recycle_after = self.recycle_after,
+	    .park_after_ms = self.env->conf->park_after_ms,
+	    .max_rss = self.env->conf->max_rss,
 	    .arrived = h, .arrived_partial = partial };
 	struct timespec ts;
 	enum proto_end end;
 	int64_t ended_ms;
-	struct timeval slice = { .tv_sec = self.recv_slice_ms / 1000,
-	    .tv_usec = (self.recv_slice_ms % 1000) * 1000 };
+	struct timeval slice = { .tv_sec = self.slice_long_ms / 1000,
+	    .tv_usec = (self.slice_long_ms % 1000) * 1000 };
 
 	if (h == NULL)
 		net_format_peer((const struct sockaddr *)ss, len, c.peer,
@@ -516,6 +545,10 @@ serve(int fd, const struct sockaddr_storage *ss, socklen_t len,
 		close(fd);
 		return;
 	}
+	/* The listener's long slice, inherited or set just now; a TCP
+	 * socket from another process has what that one set last. */
+	c.recv_slice_ms = h == NULL || ss->ss_family == AF_UNIX ?
+	    self.slice_long_ms : -1;
 	if (h == NULL) {
 		clock_gettime(CLOCK_REALTIME, &ts);
 		c.started_ms = now_ms();
@@ -536,8 +569,8 @@ serve(int fd, const struct sockaddr_storage *ss, socklen_t len,
 	self.stats.conn_started_ms = (int64_t)ts.tv_sec * 1000 +
 	    ts.tv_nsec / 1000000;
 	self.stats.peer = c.peer;
-	snprintf(self.stats.request, sizeof(self.stats.request), "(none yet)");
-	self.stats.request_started_ms = now_ms();
+	stats_note_request(&self.stats, "(none yet)", strlen("(none yet)"),
+	    now_ms());
 	report_state(HEALTH_BUSY, now_ms());
 	log_debug("%s: %s", c.peer, h == NULL ? "connected" : "handed over");
 	if (self.env->conf->protocol == CONF_PROTO_ECHO)
@@ -598,10 +631,12 @@ worker_main(const struct worker_env *env)
 	struct epoll_event events[CONF_LISTEN_MAX + 1];
 	int ep, n, i, pause = 0;
 
-	self.env = env;
+	self.env_here = *env;
+	self.env = &self.env_here;
 	stop_init(env->lifeline);
 	setup_process(env);
-	if (proto_init(env->conf) == -1)
+	if (proto_init(env->conf) == -1 ||
+	    (buffers = malloc(sizeof(*buffers))) == NULL)
 		fatal(EX_OSERR, "allocating connection buffers");
 	ep = setup_epoll(env);
 	setup_listeners(env);
