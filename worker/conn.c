@@ -37,6 +37,7 @@ wait_fd(struct conn *c, short events, int64_t timeout_ms, bool stop_wakes)
 	int64_t deadline = now_ms() + timeout_ms, left;
 	int n;
 
+	c->clock_ms = 0;	/* stale once this has waited */
 	for (;;) {
 		if (stop_wakes && stop_requested())
 			return -2;
@@ -78,6 +79,8 @@ conn_sleep_us(struct conn *c, int64_t us)
 	struct pollfd pfd;
 	struct timespec ts;
 	int64_t deadline = now_us() + us, left, cap;
+
+	c->clock_ms = 0;	/* stale once this has slept */
 
 	while ((left = deadline - now_us()) > 0) {
 		/* At EOF the lifeline stays readable: stop watching it then. */
@@ -236,7 +239,9 @@ conn_receive(struct conn *c, void *buf, size_t len, int64_t deadline_ms,
 	for (;;) {
 		if (stop_requested())
 			return CONN_STOP;
-		now = now_ms();		/* one clock read for all three */
+		/* One clock read for all three, or none: the protocol's. */
+		now = c->clock_ms != 0 ? c->clock_ms : now_ms();
+		c->clock_ms = 0;
 		report_tick_at(now);
 		left = deadline_ms - now;
 		if (left <= 0)

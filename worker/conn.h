@@ -53,6 +53,10 @@ struct conn {
 	int64_t		 slice_long_ms;
 	int64_t		 slice_short_ms;
 	int64_t		 send_timeout_ms;
+	/* The monotonic ms the protocol read at the end of its last request
+	 * (0: none, or a wait came since): conn_receive's first look takes
+	 * it rather than a clock read of its own, microseconds later. */
+	int64_t		 clock_ms;
 	char		*out;		/* CONN_OUT_CAP bytes, owned by worker */
 	size_t		 outlen;
 	bool		 broken;	/* a write failed or timed out */

@@ -112,7 +112,8 @@ proto_echo_serve(struct conn *c)
 			return PROTO_END_ERROR;
 		}
 		park_failed = false;
-		deadline = now_ms() + conf->idle_timeout_ms;
+		c->clock_ms = now_ms();
+		deadline = c->clock_ms + conf->idle_timeout_ms;
 		if (inject_on(c)) {
 			end = echo_faulted(c, n, conf->idle_timeout_ms);
 			if (end != PROTO_END_CLIENT_CLOSED)

@@ -302,6 +302,7 @@ handle_line(struct session *s, const struct line *line)
 		ended_us = now_us();
 		stats_note_latency(c->stats, ended_us - started_us);
 		s->idle_deadline = ended_us / 1000 + s->idle_timeout_ms;
+		c->clock_ms = ended_us / 1000;
 	}
 	return rr;
 }
