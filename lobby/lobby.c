@@ -220,12 +220,13 @@ setup_process(const struct lobby_env *env)
 	self.ep = -1;
 	log_after_fork();
 	log_set_role("lobby");
+	/* The name tools (and the tests) tell the lobby from workers by:
+	 * early, as until then it passes for one. */
+	if (prctl(PR_SET_NAME, "forkline-lobby") == -1)
+		log_warn("prctl(PR_SET_NAME)");
 	if (creds_apply(env->creds, err, sizeof(err)) == -1)
 		fatalx(EX_OSERR, "%s", err);
 	proctitle_set("forkline: lobby");
-	/* The name tools (and the tests) tell the lobby from workers by. */
-	if (prctl(PR_SET_NAME, "forkline-lobby") == -1)
-		log_warn("prctl(PR_SET_NAME)");
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1)
 		log_warn("prctl(PR_SET_PDEATHSIG)");
 	if (getppid() != env->master)

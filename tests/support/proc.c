@@ -316,13 +316,21 @@ struct kids_wait {
 	int	 n;
 };
 
+/*
+ * w->n workers, and the lobby among the children by its name. The lobby is
+ * forked before the first worker and names itself only once it runs: until
+ * then it is a child called forkline like the workers, and counting then
+ * would take it for one (a reload test then waited for the "worker" to be
+ * drained).
+ */
 static bool
 has_kids(void *arg)
 {
 	struct kids_wait	*w = arg;
 	pid_t			 kids[HARNESS_MAX_PIDS];
 
-	return ps_children(w->pid, kids, HARNESS_MAX_PIDS) == w->n;
+	return ps_lobby(w->pid) != 0 &&
+	    ps_children(w->pid, kids, HARNESS_MAX_PIDS) == w->n;
 }
 
 void
