@@ -51,7 +51,7 @@ wait_fd(struct conn *c, short events, int64_t timeout_ms, bool stop_wakes)
 		    .events = POLLIN };
 		ts.tv_sec = left / 1000;
 		ts.tv_nsec = (left % 1000) * 1000000;
-		n = ppoll(pfd, stop_wakes ? 2 : 1, &ts, c->wait_mask);
+		n = ppoll(pfd, stop_wakes ? 2 : 1, &ts, NULL);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;	/* SIGTERM: re-check the stop */
@@ -91,7 +91,7 @@ conn_sleep_us(struct conn *c, int64_t us)
 			left = cap;
 		ts.tv_sec = left / 1000000;
 		ts.tv_nsec = (left % 1000000) * 1000;
-		if (ppoll(&pfd, 1, &ts, c->wait_mask) > 0)
+		if (ppoll(&pfd, 1, &ts, NULL) > 0)
 			stop_check_lifeline(&pfd);
 		report_tick();
 	}
@@ -168,7 +168,7 @@ wait_or_park(struct conn *c, int64_t timeout_ms)
 		    .events = POLLIN };
 	ts.tv_sec = left / 1000;
 	ts.tv_nsec = (left % 1000) * 1000000;
-	n = ppoll(pfd, (nfds_t)nfds, &ts, c->wait_mask);
+	n = ppoll(pfd, (nfds_t)nfds, &ts, NULL);
 	if (n == -1) {
 		if (errno == EINTR)
 			return CONN_TIMEOUT;	/* re-check the stop */

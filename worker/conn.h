@@ -16,7 +16,6 @@
 #ifndef FORKLINE_CONN_H
 #define FORKLINE_CONN_H
 
-#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,7 +41,6 @@ struct conn {
 	int		 fd;
 	struct worker_stats *stats;	/* the worker's counters */
 	const struct worker_env *env;	/* conf, slot and generation */
-	const sigset_t	*wait_mask;	/* signals let in during a wait */
 	/*
 	 * The recv slice: the socket's SO_RCVTIMEO now; 0: none, -1: not
 	 * known (the socket came from another process). conn_receive sets
