@@ -48,6 +48,12 @@ port_refuses(int port)
 	return r == -1 && errno == ECONNREFUSED;
 }
 
+static bool
+port_refuses_pred(void *port)
+{
+	return port_refuses(*(int *)port);
+}
+
 /* n fresh connections, each asked INFO: every one from generation gen. */
 static void
 assert_generation(const struct server *s, int n, long gen,
@@ -181,17 +187,24 @@ END_TEST
  * again and two more SIGHUPs come; when it is done, one more reload,
  * generation 3, picks the edit up. Two SIGHUPs make one more reload, not
  * two.
+ *
+ * Where every process is slower (FORKLINE_TEST_SLOW), fewer workers take
+ * as long: under memcheck 256 took 7 s to start and 5 s to leave, each
+ * with its leak check, and on a slower machine they outlived the drain's
+ * grace period and swamped the machine for the tests that came next.
  */
 START_TEST(test_reload_during_reload)
 {
 	char		 path[HARNESS_PATH_MAX];
 	pid_t		 pids[HARNESS_MAX_PIDS];
+	char		 big[64];
+	int		 n = 256 / harness_slow(), fd;
 	struct server	 s;
-	int		 fd;
 
 	start_with_config(&s, path, sizeof(path), "[workers]\nstart = 2\n");
 	server_wait_workers(&s, 2, pids);
-	harness_rewrite_file(path, "[workers]\nstart = 256\nmax = 256\n");
+	snprintf(big, sizeof(big), "[workers]\nstart = %d\nmax = %d\n", n, n);
+	harness_rewrite_file(path, big);
 	server_signal(&s, SIGHUP);
 	assert_log(&s, log_wait_count(&s, "starting generation 2", 0, 1,
 	    HARNESS_READY_MS), "generation 2", "no reload after SIGHUP");
@@ -264,6 +277,20 @@ check_child_of(const struct server *s, const struct pidset *before)
 	return 0;
 }
 
+struct check_wait {
+	const struct server	*server;
+	const struct pidset	*workers;
+	pid_t			 check;
+};
+
+static bool
+check_child_found(void *arg)
+{
+	struct check_wait *w = arg;
+
+	return (w->check = check_child_of(w->server, w->workers)) != 0;
+}
+
 /*
  * A check that hangs (a file on a file system that does not answer; the
  * test-only fault switch makes the check child hang): the master never
@@ -276,9 +303,8 @@ START_TEST(test_reload_check_deadline)
 	char		 path[HARNESS_PATH_MAX];
 	const char	*args[] = { "-c", path, NULL };
 	struct pidset	 workers;
+	struct check_wait w = { .workers = &workers };
 	struct server	 s;
-	pid_t		 check = 0;
-	int		 i;
 
 	harness_write_file(path, sizeof(path), "reload-", ".conf",
 	    "[workers]\nstart = 2\nheartbeat_interval = 200ms\n"
@@ -298,13 +324,11 @@ START_TEST(test_reload_check_deadline)
 	server_wait_workers(&s, 2, workers.pids);
 	workers.n = 2;
 	server_signal(&s, SIGHUP);
-	for (i = 0; i < 100 && (check = check_child_of(&s, &workers)) == 0;
-	    i++)
-		harness_sleep_ms(10);
-	ck_assert_msg(check != 0, "no configuration check child after "
-	    "SIGHUP");
+	w.server = &s;
+	ck_assert_msg(harness_wait_until(check_child_found, &w, 1000),
+	    "no configuration check child within 1 s of SIGHUP");
 	server_stop_expect_zero(&s);
-	ps_assert_gone(&check, 1, 2000, "the configuration check");
+	ps_assert_gone(&w.check, 1, 2000, "the configuration check");
 }
 END_TEST
 
@@ -347,7 +371,7 @@ START_TEST(test_reload_moves_listener)
 	char path[HARNESS_PATH_MAX], conf[128], line[128];
 	const char *args[] = { "-c", path, "-w", "2", NULL };
 	struct server s;
-	int old_port, new_port, fd, i;
+	int old_port, new_port, fd;
 
 	old_port = harness_free_port();
 	new_port = harness_free_port();
@@ -367,7 +391,8 @@ START_TEST(test_reload_moves_listener)
 		fclose(f);
 	}
 	server_signal(&s, SIGHUP);
-	ck_assert_msg(server_log_wait(&s, "generation 2 serving", 10000),
+	ck_assert_msg(server_log_wait(&s, "generation 2 serving",
+	    HARNESS_READY_MS),
 	    "the reload did not complete");
 	fd = client_connect(new_port);
 	client_request(fd, "PING\n", "PONG\n");
@@ -376,10 +401,9 @@ START_TEST(test_reload_moves_listener)
 	ck_assert_msg(strstr(line, "generation=2") != NULL,
 	    "INFO on the new address: %s", line);
 	close(fd);
-	for (i = 0; i < 250 && !port_refuses(old_port); i++)
-		harness_sleep_ms(20);
-	ck_assert_msg(port_refuses(old_port), "127.0.0.1:%d still accepts "
-	    "connections 5 s after the reload moved away from it", old_port);
+	ck_assert_msg(harness_wait_until(port_refuses_pred, &old_port, 5000),
+	    "127.0.0.1:%d still accepts connections %d ms after the "
+	    "reload moved away from it", old_port, 5000 * harness_slow());
 	ck_assert(server_log_contains(&s, "no longer listening on"));
 	server_stop(&s);
 	server_assert_exit(&s, 0, "stop after the listener moved");
