@@ -4,9 +4,9 @@
  * without restarting the workers ([faults]): the master writes, workers
  * look at the version on each request and copy the bytes when it moved.
  *
- * One writer, many readers, no lock: a sequence count that is odd while
- * the master writes (a seqlock). A reader that sees it odd or moved
- * copies again, a bounded number of times; the master never waits.
+ * One writer, many readers, no lock: a seqlock (seqlock.h). A reader that
+ * sees the count odd or moved copies again, a bounded number of times;
+ * the master never waits.
  */
 #ifndef FORKLINE_BOARD_H
 #define FORKLINE_BOARD_H
@@ -38,11 +38,9 @@ board_version(const struct board *b)
 	return atomic_load_explicit(&b->seq, memory_order_acquire);
 }
 
-#define BOARD_READ_TRIES	64
-
 /*
  * A worker: copy what is published (len bytes) and its version: 0, or -1
- * when no steady copy came in BOARD_READ_TRIES looks (out untouched).
+ * when no steady copy came in SEQLOCK_READ_TRIES looks (out untouched).
  */
 int		 board_read(const struct board *b, void *out, size_t len,
 		    uint32_t *version);

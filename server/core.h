@@ -21,6 +21,7 @@
 
 struct board;
 struct event_base;
+struct beat_board;
 struct idle_board;
 
 /*
@@ -80,6 +81,8 @@ struct core {
 
 	/* How many workers wait for a connection (common/idle.h). */
 	struct idle_board	*idle;
+	/* Each worker's latest heartbeat, read on the tick (common/beats.h). */
+	struct beat_board	*beats;
 };
 
 static inline bool

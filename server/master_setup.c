@@ -17,6 +17,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "common/beats.h"
 #include "common/board.h"
 #include "common/idle.h"
 #include "common/log.h"
@@ -279,6 +280,10 @@ init_faults(struct master *m)
 		log_error("mapping the shared count of idle workers");
 		return -1;
 	}
+	if ((m->core.beats = beats_create(SLOTS_MAX + 1)) == NULL) {
+		log_error("mapping the shared page of heartbeats");
+		return -1;
+	}
 	if ((m->core.board = board_create()) == NULL) {
 		log_error("mapping the shared page for [faults]");
 		return -1;
@@ -297,6 +302,7 @@ master_free(struct master *m)
 	int i;
 
 	board_destroy(m->core.board);
+	beats_destroy(m->core.beats);
 	idle_destroy(m->core.idle);
 	parking_free(&m->parking);
 	sd_free(&m->sd);

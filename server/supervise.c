@@ -16,6 +16,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "common/beats.h"
 #include "common/idle.h"
 #include "common/log.h"
 #include "common/proc.h"
@@ -32,6 +33,8 @@ static int	 spawn_into(struct supervisor *, struct slot *);
 static void	 worker_child(int, void *);
 static void	 on_pipe(evutil_socket_t, short, void *);
 static void	 on_report(struct future *, const void *, void *);
+static void	 take_beat(struct slot *);
+static void	 take_report(struct slot *, const struct health_report *);
 static void	 on_exit_status(struct future *, const struct future_result *,
 		    void *);
 static bool	 injected_crash(const struct slot *);
@@ -115,6 +118,7 @@ worker_child(int report_fd, void *arg)
 		.creds = &core->creds,
 		.board = core->board,
 		.idle = core->idle,
+		.beats = core->beats,
 		.slot = s->num,
 		.start = s->starts,
 		.generation = s->generation,
@@ -153,6 +157,7 @@ spawn_into(struct supervisor *sup, struct slot *s)
 	s->generation = core->generation;
 	s->starts++;
 	slots_claim(sup, s);
+	beats_clear(core->beats, (size_t)s->num);
 	if (future_spawn(&s->fut, &spec, worker_child, s) == -1) {
 		log_warn("cannot start worker %d", s->num);
 		return -1;
@@ -240,11 +245,11 @@ report_event(const struct health_report *r)
 	}
 }
 
+/* A report down the pipe: an event, or a heartbeat of an older build. */
 static void
 on_report(struct future *f, const void *record, void *arg)
 {
 	struct slot *s = arg;
-	struct supervisor *sup = s->sup;
 	const struct health_report *r = record;
 
 	(void)f;
@@ -253,6 +258,37 @@ on_report(struct future *f, const void *record, void *arg)
 		    s->num);
 		return;
 	}
+	take_report(s, r);
+}
+
+/*
+ * The worker's heartbeat in its slot among the beats (common/beats.h), if
+ * it is this worker's and newer than the last report taken. A stale one
+ * is no error: the slot of a worker that has not beaten yet, or a beat
+ * the pipe has overtaken.
+ */
+static void
+take_beat(struct slot *s)
+{
+	struct health_report r;
+
+	if (beats_read(s->sup->core->beats, (size_t)s->num, &r) == 1 &&
+	    r.magic == HEALTH_MAGIC && r.pid == (uint32_t)s->pid)
+		take_report(s, &r);
+}
+
+/*
+ * A report from the pipe or the beats. Each holds the whole state as the
+ * worker saw it, so one older than the last taken (a beat read on the
+ * tick before the event the pipe still held) says nothing new.
+ */
+static void
+take_report(struct slot *s, const struct health_report *r)
+{
+	struct supervisor *sup = s->sup;
+
+	if (s->last.pid == r->pid && r->seq <= s->last.seq)
+		return;
 	s->last = *r;
 	s->last_report_ms = now_ms();
 	/* A starting worker says nothing real until its first report. */
@@ -607,6 +643,8 @@ tick_slot(struct supervisor *sup, struct slot *s, int64_t now)
 		log_warn("worker %d's pipe", s->num);
 	if (s->state == SLOT_EMPTY)
 		return;
+	if (slot_has_process(s->state))
+		take_beat(s);
 	if (s->deadline_ms != 0 && now >= s->deadline_ms)
 		slot_fire(sup, s, SLOT_EV_TIMEOUT, STOP_NONE);
 	if (slot_has_process(s->state) &&

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/beats.h"
 #include "common/escape.h"
 #include "common/hot.h"
 #include "common/log.h"
@@ -20,11 +21,16 @@ static const struct worker_stats *stats;
  * a request reads here, not alone in a page of .data. */
 static bool		 reporting;
 static int		 report_fd;
+/* Where heartbeats go (common/beats.h), and this worker's slot there;
+ * NULL: down the pipe with the rest. */
+static struct beat_board *beats;
+static size_t		 beat_slot;
 static struct health_report current;
 static struct report_timing timing;	/* what report_decide looks at */
 static unsigned long	 dropped;
 
-static void	 report_send(void);
+static void	 report_send(bool);
+static void	 report_due(void);
 
 /* The write end must never block the worker: a full pipe drops a report. */
 void
@@ -32,6 +38,8 @@ report_init(const struct worker_env *env, const struct worker_stats *st)
 {
 	stats = st;
 	report_fd = env->report_fd;
+	beats = env->beats;
+	beat_slot = (size_t)env->slot;
 	reporting = true;
 	timing = (struct report_timing){ .sent = HEALTH_STARTING,
 	    .first = true, .heartbeat_ms = env->conf->heartbeat_interval_ms };
@@ -45,8 +53,14 @@ report_init(const struct worker_env *env, const struct worker_stats *st)
 	current.state = HEALTH_STARTING;
 }
 
+/*
+ * The report as things are now. An event (a first report, a change of
+ * state or flags, one asked for) goes down the pipe, which wakes the
+ * master; a heartbeat only updates this worker's slot among the beats,
+ * which the master reads on its tick.
+ */
 static void
-report_send(void)
+report_send(bool event)
 {
 	const struct worker_stats *st = stats;
 	struct rusage ru;
@@ -77,6 +91,10 @@ report_send(void)
 		current.max_rss_kb = (uint64_t)ru.ru_maxrss;
 	timing.last_sent_ms = now_ms();
 	timing.next_due_ms = timing.last_sent_ms + timing.heartbeat_ms;
+	if (!event && beats != NULL) {
+		beats_publish(beats, beat_slot, &current);
+		return;
+	}
 	do {
 		n = write(report_fd, &current, sizeof(current));
 	} while (n == -1 && errno == EINTR);
@@ -154,7 +172,7 @@ report_state(enum health_state state, int64_t now)
 	case REPORT_KEEP:
 		break;
 	case REPORT_SEND_NOW:
-		report_send();
+		report_send(true);
 		break;
 	case REPORT_SEND_AT:
 	case REPORT_DROP:
@@ -171,14 +189,21 @@ report_set_flags(unsigned flags)
 		return;
 	current.flags |= (uint8_t)flags;
 	if (reporting)
-		report_send();
+		report_send(true);
 }
 
 void
 report_now(void)
 {
 	if (reporting)
-		report_send();
+		report_send(true);
+}
+
+/* Due: a pending change is an event, otherwise it is a heartbeat. */
+static void
+report_due(void)
+{
+	report_send(timing.first || timing.pending);
 }
 
 HOT uint64_t
@@ -197,7 +222,7 @@ HOT void
 report_tick_at(int64_t now)
 {
 	if (reporting && now >= timing.next_due_ms)
-		report_send();
+		report_due();
 }
 
 HOT int64_t
@@ -220,7 +245,7 @@ HOT void
 report_before_block(int64_t ms, int64_t now)
 {
 	if (reporting && !timing.pending && timing.next_due_ms - now < ms)
-		report_send();
+		report_due();
 }
 
 HOT int64_t

@@ -12,6 +12,7 @@
 
 #include "common/board.h"
 #include "common/creds.h"
+#include "common/beats.h"
 #include "common/idle.h"
 #include "conf/config.h"
 
@@ -29,6 +30,7 @@ struct worker_env {
 	const struct creds	*creds;		/* who to become */
 	const struct board	*board;		/* [faults] now (struct conf_faults) */
 	struct idle_board	*idle;		/* workers waiting (common/idle.h) */
+	struct beat_board	*beats;		/* heartbeats (common/beats.h) */
 	int			 slot;		/* 1..N, stable across restarts */
 	unsigned		 start;		/* the slot's n-th worker, from 1 */
 	unsigned		 generation;
