@@ -47,6 +47,15 @@ void		 beats_clear(struct beat_board *b, size_t slot);
 void		 beats_publish(struct beat_board *b, size_t slot,
 		    const struct health_report *r);
 
+/* The master: the slot's count now; it moves with every publish, so an
+ * unchanged count means nothing new to copy. */
+static inline uint32_t
+beats_version(const struct beat_board *b, size_t slot)
+{
+	return slot < b->nslots ? atomic_load_explicit(&b->slots[slot].seq,
+	    memory_order_acquire) : 0;
+}
+
 /*
  * The master: the latest report in slot into *out. 1 when one was there,
  * 0 when the slot is empty or its worker was in the middle of a copy for

@@ -158,6 +158,7 @@ spawn_into(struct supervisor *sup, struct slot *s)
 	s->starts++;
 	slots_claim(sup, s);
 	beats_clear(core->beats, (size_t)s->num);
+	s->beat_seen = 0;
 	if (future_spawn(&s->fut, &spec, worker_child, s) == -1) {
 		log_warn("cannot start worker %d", s->num);
 		return -1;
@@ -270,9 +271,14 @@ on_report(struct future *f, const void *record, void *arg)
 static void
 take_beat(struct slot *s)
 {
+	const struct beat_board *b = s->sup->core->beats;
+	uint32_t version = beats_version(b, (size_t)s->num);
 	struct health_report r;
 
-	if (beats_read(s->sup->core->beats, (size_t)s->num, &r) == 1 &&
+	if (version == s->beat_seen)
+		return;		/* nothing published since the last look */
+	s->beat_seen = version;
+	if (beats_read(b, (size_t)s->num, &r) == 1 &&
 	    r.magic == HEALTH_MAGIC && r.pid == (uint32_t)s->pid)
 		take_report(s, &r);
 }

@@ -113,6 +113,7 @@ struct slot {
 	unsigned		 starts;	/* workers started here, from 1 */
 	int64_t			 ready_ms;	/* 0: not ready yet */
 	int64_t			 last_report_ms;
+	uint32_t		 beat_seen;	/* the beat slot's count, last look */
 	enum stop_reason	 stop;
 	int64_t			 deadline_ms;	/* KILLING, BACKOFF; 0: none */
 	struct backoff		 backoff;
