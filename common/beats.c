@@ -1,10 +1,8 @@
 /*
  * beats: see beats.h.
  */
-#include <string.h>
-#include <sys/mman.h>
-
 #include "common/beats.h"
+#include "common/proc.h"
 #include "common/seqlock.h"
 
 static size_t	 beats_size(size_t);
@@ -18,10 +16,9 @@ beats_size(size_t nslots)
 struct beat_board *
 beats_create(size_t nslots)
 {
-	struct beat_board *b = mmap(NULL, beats_size(nslots),
-	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct beat_board *b = map_shared(beats_size(nslots));
 
-	if (b == MAP_FAILED)
+	if (b == NULL)
 		return NULL;
 	b->nslots = nslots;	/* the rest is zero: count 0, nothing yet */
 	return b;
@@ -31,7 +28,7 @@ void
 beats_destroy(struct beat_board *b)
 {
 	if (b != NULL)
-		munmap(b, beats_size(b->nslots));
+		unmap_shared(b, beats_size(b->nslots));
 }
 
 void
@@ -56,15 +53,11 @@ int
 beats_read(const struct beat_board *b, size_t slot,
     struct health_report *out)
 {
-	const struct beat_slot *s;
 	struct health_report copy;
 	uint32_t version;
 
-	if (slot >= b->nslots)
-		return 0;
-	s = &b->slots[slot];
-	if (atomic_load_explicit(&s->seq, memory_order_acquire) == 0)
-		return 0;
-	return seqlock_read(&s->seq, &s->report, sizeof(*out), &copy, out,
-	    &version) == 0 && version != 0;
+	if (beats_version(b, slot) == 0)
+		return 0;	/* cleared, never written, or out of range */
+	return seqlock_read(&b->slots[slot].seq, &b->slots[slot].report,
+	    sizeof(*out), &copy, out, &version) == 0 && version != 0;
 }

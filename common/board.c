@@ -1,27 +1,20 @@
 /*
  * board: see board.h.
  */
-#include <stdatomic.h>
-#include <string.h>
-#include <sys/mman.h>
-
 #include "common/board.h"
+#include "common/proc.h"
 #include "common/seqlock.h"
 
 struct board *
 board_create(void)
 {
-	void *p = mmap(NULL, sizeof(struct board), PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;	/* zeroed: version 0 */
+	return map_shared(sizeof(struct board));	/* zeroed: version 0 */
 }
 
 void
 board_destroy(struct board *b)
 {
-	if (b != NULL)
-		munmap(b, sizeof(*b));
+	unmap_shared(b, sizeof(*b));
 }
 
 void

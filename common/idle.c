@@ -1,9 +1,8 @@
 /*
  * idle: see idle.h.
  */
-#include <sys/mman.h>
-
 #include "common/idle.h"
+#include "common/proc.h"
 
 static size_t	 idle_size(size_t);
 
@@ -16,10 +15,9 @@ idle_size(size_t nslots)
 struct idle_board *
 idle_create(size_t nslots)
 {
-	struct idle_board *b = mmap(NULL, idle_size(nslots),
-	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct idle_board *b = map_shared(idle_size(nslots));
 
-	if (b == MAP_FAILED)
+	if (b == NULL)
 		return NULL;
 	b->nslots = nslots;	/* the rest is zero: nobody waits */
 	return b;
@@ -29,5 +27,5 @@ void
 idle_destroy(struct idle_board *b)
 {
 	if (b != NULL)
-		munmap(b, idle_size(b->nslots));
+		unmap_shared(b, idle_size(b->nslots));
 }

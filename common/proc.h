@@ -17,6 +17,12 @@ void	 proctitle_init(int argc, char **argv);
 void	 proctitle_set(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
 
+/* len bytes of zeroed memory that the children forked after this call
+ * share with the caller (the idle page, the beats, the fault board).
+ * NULL with errno set. */
+void	*map_shared(size_t len);
+void	 unmap_shared(void *p, size_t len);
+
 /* Close every fd >= 3 except those in keep[0..nkeep). */
 void	 close_fds_except(const int *keep, int nkeep);
 

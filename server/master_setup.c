@@ -33,6 +33,7 @@ static int	 fd_limit_check(const struct conf *, char *, size_t);
 static int	 init_loop(struct master *);
 static int	 init_files(struct master *);
 static int	 init_modules(struct master *);
+static int	 init_shared(struct master *);
 static int	 init_faults(struct master *);
 static int	 master_init(struct master *, const struct conf *,
 		    const struct conf_source *, const char *, char *const *,
@@ -266,6 +267,22 @@ init_modules(struct master *m)
 	return 0;
 }
 
+/* The memory every worker shares with the master, one slot per worker:
+ * who is idle (common/idle.h) and the heartbeats (common/beats.h). */
+static int
+init_shared(struct master *m)
+{
+	if ((m->core.idle = idle_create(SLOTS_MAX + 1)) == NULL) {
+		log_error("mapping the shared count of idle workers");
+		return -1;
+	}
+	if ((m->core.beats = beats_create(SLOTS_MAX + 1)) == NULL) {
+		log_error("mapping the shared page of heartbeats");
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * The board workers read [faults] from, and the seed used while the key
  * is 0: chosen once, so that it holds across reloads and can be read
@@ -276,14 +293,6 @@ init_faults(struct master *m)
 {
 	uint32_t r;
 
-	if ((m->core.idle = idle_create(SLOTS_MAX + 1)) == NULL) {
-		log_error("mapping the shared count of idle workers");
-		return -1;
-	}
-	if ((m->core.beats = beats_create(SLOTS_MAX + 1)) == NULL) {
-		log_error("mapping the shared page of heartbeats");
-		return -1;
-	}
 	if ((m->core.board = board_create()) == NULL) {
 		log_error("mapping the shared page for [faults]");
 		return -1;
@@ -356,7 +365,7 @@ master_init(struct master *m, const struct conf *conf,
 	m->core.upgrade_from = upgrade_init(&m->upgrade, &m->core,
 	    m->news_ev, exe, argv, cwd);
 	if (init_files(m) == -1 || init_modules(m) == -1 ||
-	    init_faults(m) == -1)
+	    init_shared(m) == -1 || init_faults(m) == -1)
 		return -1;
 	return 0;
 }

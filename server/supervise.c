@@ -246,7 +246,8 @@ report_event(const struct health_report *r)
 	}
 }
 
-/* A report down the pipe: an event, or a heartbeat of an older build. */
+/* A report down the pipe: an event, or any report of a worker run without
+ * the beats (common/beats.h). */
 static void
 on_report(struct future *f, const void *record, void *arg)
 {
